@@ -1,0 +1,74 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// The OpenCV modules the shim uses; linking all of opencv4 costs ~0.5 s and 40 MB at every start.
+let openCVModules = ["opencv_core", "opencv_imgproc", "opencv_video", "opencv_tracking"]
+
+let package = Package(
+    name: "video-tracker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "video-tracker", targets: ["VideoTrackerCLI"]),
+        .library(name: "VideoTracker", targets: ["VideoTracker"]),
+        .library(name: "VideoTrackerService", targets: ["VideoTrackerService"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The only C/C++ surface: a plain C header over OpenCV's trackers, libcurl's variadic
+        // setters and libav's function-like macros. Every C++ entry point catches every exception.
+        .target(
+            name: "CVideoTracker",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
+            linkerSettings: [
+                .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avutil"),
+                .linkedLibrary("swscale"), .linkedLibrary("curl"), .linkedLibrary("stdc++"),
+            ] + openCVModules.map { .linkedLibrary($0) }
+        ),
+        // URL -> bytes -> frames -> trackers -> boxes. No HTTP server code here.
+        .target(
+            name: "VideoTracker",
+            dependencies: [
+                "CVideoTracker",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The HTTP face of the tracker (Hummingbird 2): routes, errors as JSON, metrics.
+        .target(
+            name: "VideoTrackerService",
+            dependencies: [
+                "VideoTracker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "VideoTrackerCLI",
+            dependencies: [
+                "VideoTracker",
+                "VideoTrackerService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "VideoTrackerTests",
+            dependencies: [
+                "VideoTracker",
+                "VideoTrackerService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    cxxLanguageStandard: .cxx17
+)

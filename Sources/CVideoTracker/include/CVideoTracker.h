@@ -1,0 +1,126 @@
+// CVideoTracker: the project's only C/C++ surface.
+//
+// Three small groups, each a thin call into a C or C++ library that Swift cannot call directly:
+//   cvt_tracker_*  OpenCV's single-object trackers (C++; every function catches every exception),
+//   cvt_curl_*     libcurl's variadic curl_easy_setopt/getinfo, as typed functions,
+//   cvt_av_*       libav's function-like macros (error codes, "no timestamp").
+// Decisions (which tracker, when a box is lost, how to seek) live in Swift.
+#ifndef CVIDEOTRACKER_H
+#define CVIDEOTRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavformat/avio.h>
+#include <libavutil/avutil.h>
+#include <libavutil/error.h>
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - Trackers
+
+/// OpenCV 4.6 trackers that need no model file.
+typedef enum {
+    CVT_TRACKER_CSRT = 0,
+    CVT_TRACKER_KCF = 1,
+    CVT_TRACKER_MIL = 2,
+    CVT_TRACKER_MOSSE = 3,
+    CVT_TRACKER_MEDIANFLOW = 4,
+    CVT_TRACKER_BOOSTING = 5,
+    CVT_TRACKER_TLD = 6,
+} cvt_tracker_kind;
+
+/// Tuning for CSRT; a zero field keeps OpenCV's default.
+typedef struct {
+    float template_size;
+    int32_t number_of_scales;
+    int32_t admm_iterations;
+    int32_t use_segmentation; // -1 default, 0 off, 1 on
+} cvt_csrt_tuning;
+
+/// A BGR image, 8 bits a channel, borrowed (never copied or kept) for one call.
+typedef struct {
+    const uint8_t *pixels;
+    int32_t width;
+    int32_t height;
+    int64_t bytes_per_row;
+} cvt_image;
+
+typedef struct {
+    double x;
+    double y;
+    double width;
+    double height;
+} cvt_rect;
+
+typedef enum {
+    CVT_OK = 0,        ///< located; the rect is filled in
+    CVT_NOT_FOUND = 1, ///< the tracker says it lost the target
+    CVT_FAILED = -1,   ///< OpenCV threw; the message is in `error`
+} cvt_status;
+
+typedef struct cvt_tracker cvt_tracker;
+
+/// Returns NULL and fills `error` when OpenCV refuses or throws.
+cvt_tracker *cvt_tracker_create(cvt_tracker_kind kind, const cvt_csrt_tuning *csrt,
+                                char *error, size_t error_size);
+cvt_status cvt_tracker_init(cvt_tracker *tracker, cvt_image image, cvt_rect box,
+                            char *error, size_t error_size);
+cvt_status cvt_tracker_update(cvt_tracker *tracker, cvt_image image, cvt_rect *box,
+                              char *error, size_t error_size);
+void cvt_tracker_destroy(cvt_tracker *tracker);
+
+/// OpenCV's own worker threads (CSRT spreads some work over them); 0 = one thread.
+void cvt_set_opencv_threads(int32_t count);
+int32_t cvt_opencv_threads(void);
+
+// MARK: - libcurl
+
+CURLcode cvt_curl_set_long(CURL *handle, CURLoption option, long value);
+CURLcode cvt_curl_set_string(CURL *handle, CURLoption option, const char *value);
+CURLcode cvt_curl_set_pointer(CURL *handle, CURLoption option, void *value);
+CURLcode cvt_curl_set_slist(CURL *handle, CURLoption option, struct curl_slist *value);
+CURLcode cvt_curl_set_offset(CURL *handle, CURLoption option, curl_off_t value);
+
+typedef size_t (*cvt_curl_data_callback)(char *data, size_t size, size_t count, void *context);
+CURLcode cvt_curl_set_write_callback(CURL *handle, cvt_curl_data_callback callback, void *context);
+CURLcode cvt_curl_set_header_callback(CURL *handle, cvt_curl_data_callback callback, void *context);
+
+typedef int (*cvt_curl_progress_callback)(void *context, curl_off_t dltotal, curl_off_t dlnow,
+                                          curl_off_t ultotal, curl_off_t ulnow);
+CURLcode cvt_curl_set_progress_callback(CURL *handle, cvt_curl_progress_callback callback, void *context);
+
+/// Called with the address libcurl is about to connect to (after DNS and on every redirect).
+/// Return 1 to allow, 0 to refuse.
+typedef int (*cvt_curl_address_check)(void *context, const struct sockaddr *address, int length);
+typedef struct {
+    cvt_curl_address_check check;
+    void *context;
+} cvt_address_guard;
+/// The guard must outlive the handle's transfers.
+CURLcode cvt_curl_set_address_guard(CURL *handle, cvt_address_guard *guard);
+
+long cvt_curl_response_code(CURL *handle);
+/// The primary IP libcurl connected to, or "" when none.
+const char *cvt_curl_primary_ip(CURL *handle);
+
+// MARK: - libav
+
+int cvt_av_error_eagain(void);
+int cvt_av_error_eof(void);
+int64_t cvt_av_nopts_value(void);
+/// av_strerror into a caller buffer.
+void cvt_av_error_string(int code, char *buffer, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,50 @@
+import CVideoTracker
+
+/// One OpenCV tracker following one box. Used by one thread at a time; different trackers
+/// run on different threads at once.
+final class ObjectTracker: @unchecked Sendable {
+    enum Outcome {
+        case located(Box)
+        case lost
+        /// OpenCV threw; the tracker is not used again.
+        case failed(String)
+    }
+
+    let kind: TrackerKind
+    private let tracker: OpaquePointer
+
+    init(kind: TrackerKind) throws {
+        self.kind = kind
+        var error = [CChar](repeating: 0, count: 512)
+        guard let made = cvt_tracker_create(kind.shimKind, nil, &error, error.count) else {
+            throw TrackingError(.internalFailure, code: "tracker_create_failed",
+                                "OpenCV could not create a \(kind.rawValue) tracker: \(String(cText: error))",
+                                field: "tracker")
+        }
+        tracker = made
+    }
+
+    deinit { cvt_tracker_destroy(tracker) }
+
+    func start(on frame: FrameBuffer, box: Box) -> Outcome {
+        var error = [CChar](repeating: 0, count: 512)
+        let rect = cvt_rect(x: box.left, y: box.top, width: box.width, height: box.height)
+        switch cvt_tracker_init(tracker, frame.image, rect, &error, error.count) {
+        case CVT_OK: return .located(box)
+        case CVT_NOT_FOUND: return .lost
+        default: return .failed(String(cText: error))
+        }
+    }
+
+    func update(on frame: FrameBuffer) -> Outcome {
+        var error = [CChar](repeating: 0, count: 512)
+        var rect = cvt_rect()
+        switch cvt_tracker_update(tracker, frame.image, &rect, &error, error.count) {
+        case CVT_OK:
+            let box = Box(x: rect.x, y: rect.y, width: rect.width, height: rect.height)
+            return box.pixelBox(width: frame.width, height: frame.height).map { .located($0) } ?? .lost
+        case CVT_NOT_FOUND: return .lost
+        default: return .failed(String(cText: error))
+        }
+    }
+}

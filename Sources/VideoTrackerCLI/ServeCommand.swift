@@ -1,0 +1,40 @@
+import ArgumentParser
+import Logging
+import VideoTracker
+import VideoTrackerService
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the HTTP service (POST /run, GET /healthz, GET /metrics).")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @Flag(help: "Allow fetching videos from loopback, private and link-local addresses.")
+    var allowPrivateNetworks = false
+    @Option(help: "Tracking requests at once; more get 503 with Retry-After.") var maxInFlight = 10
+    @Option(help: "Seconds after which a request returns what it has, marked partial.") var deadline = 55.0
+    @Option(help: "Most annotations in one request.") var maxAnnotations = 50
+    @Option(help: "Largest frame_duration accepted.") var maxFrameDuration = 10_000
+    @Option(help: "Largest request body in bytes.") var maxBodyBytes = 1 << 20
+    @Option(help: "libavcodec threads per request (0: libavcodec decides).") var decoderThreads = 0
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func run() async throws {
+        var configuration = ServiceConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.allowPrivateNetworks = allowPrivateNetworks
+        configuration.maxInFlight = maxInFlight
+        configuration.deadlineSeconds = deadline
+        configuration.limits.maxAnnotations = maxAnnotations
+        configuration.limits.maxFrameDuration = maxFrameDuration
+        configuration.maxBodyBytes = maxBodyBytes
+        configuration.decoderThreads = decoderThreads
+        var logger = Logger(label: "video-tracker")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let app = buildApplication(configuration: configuration, logger: logger) { [logger, host] port in
+            logger.notice("listening", metadata: ["url": "http://\(host):\(port)"])
+        }
+        try await app.runService()
+    }
+}

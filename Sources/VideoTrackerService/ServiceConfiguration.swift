@@ -1,0 +1,19 @@
+import VideoTracker
+
+/// Everything `video-tracker serve` can be told; the defaults fit the annotation studio's
+/// deployment (60 s caller timeout, 10 requests at once, at most 50 annotations a call).
+public struct ServiceConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Fetch from loopback, private and link-local addresses (tests and local use).
+    public var allowPrivateNetworks = false
+    public var limits = RequestLimits()
+    public var maxBodyBytes = 1 << 20
+    /// Requests tracked at once; more get 503 with Retry-After.
+    public var maxInFlight = 10
+    /// Each request returns by then with what it has, marked partial: under the caller's 60 s.
+    public var deadlineSeconds = 55.0
+    public var decoderThreads = 0
+
+    public init() {}
+}

@@ -1,0 +1,63 @@
+import Hummingbird
+import Prometheus
+import VideoTracker
+
+/// The service's Prometheus metrics, one registry per application (so tests can run several).
+public final class ServiceMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let framesDecoded: Counter
+    let framesTracked: Counter
+    let boxesTracked: Counter
+    let bytesFetched: Counter
+    let partialAnswers: Counter
+    let inFlight: Gauge
+    let runDuration: DurationHistogram
+
+    private static var requests: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "video_tracker", metricName: "requests", unitName: "total",
+                             helpText: "HTTP requests by path and status")
+    }
+
+    public init() {
+        framesDecoded = registry.makeCounter(descriptor: .init(namespace: "video_tracker", metricName: "frames_decoded", unitName: "total", helpText: "Video frames decoded, including those skipped after a seek"))
+        framesTracked = registry.makeCounter(descriptor: .init(namespace: "video_tracker", metricName: "frames_tracked", unitName: "total", helpText: "Frames answered with boxes"))
+        boxesTracked = registry.makeCounter(descriptor: .init(namespace: "video_tracker", metricName: "boxes_tracked", unitName: "total", helpText: "Tracker updates (frames times annotations)"))
+        bytesFetched = registry.makeCounter(descriptor: .init(namespace: "video_tracker", metricName: "bytes_fetched", unitName: "total", helpText: "Video bytes fetched from upstream"))
+        partialAnswers = registry.makeCounter(descriptor: .init(namespace: "video_tracker", metricName: "partial_answers", unitName: "total", helpText: "Answers cut short by the deadline, the caller or upstream"))
+        inFlight = registry.makeGauge(descriptor: .init(namespace: "video_tracker", metricName: "requests_in_flight", unitName: "", helpText: "Tracking requests running now"))
+        runDuration = registry.makeDurationHistogram(
+            descriptor: .init(namespace: "video_tracker", metricName: "run_duration", unitName: "seconds",
+                              helpText: "Time from request to last frame of POST /run"),
+            buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
+                      .seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(45), .seconds(60)])
+    }
+
+    func countRequest(path: String, status: Int) {
+        registry.makeCounter(descriptor: Self.requests, labels: [("path", path), ("status", String(status))]).increment()
+    }
+
+    func record(_ summary: TrackingSummary, annotations: Int) {
+        framesDecoded.increment(by: Int64(summary.framesDecoded))
+        framesTracked.increment(by: Int64(summary.framesTracked))
+        boxesTracked.increment(by: Int64(summary.framesTracked * annotations))
+        bytesFetched.increment(by: summary.bytesFetched)
+        if summary.partial { partialAnswers.increment() }
+    }
+}
+
+/// Counts every request by path and final status (errors included).
+struct RequestCountMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServiceMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = ["/run", "/healthz", "/metrics"].contains(request.uri.path) ? request.uri.path : "other"
+        do {
+            let response = try await next(request, context)
+            metrics.countRequest(path: path, status: response.status.code)
+            return response
+        } catch {
+            metrics.countRequest(path: path, status: (error as? HTTPResponseError)?.status.code ?? 500)
+            throw error
+        }
+    }
+}
