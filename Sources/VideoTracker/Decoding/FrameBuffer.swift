@@ -33,11 +33,19 @@ public final class FrameBuffer: @unchecked Sendable {
         }
     }
 
-    /// A 64-bit FNV-1a digest of the visible pixels.
+    /// A 64-bit digest of the visible pixels (FNV-1a over 8-byte words, padding excluded).
     public var digest: UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         forEachRow { row in
-            for byte in row { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            var offset = 0
+            while offset + 8 <= row.count {
+                hash = (hash ^ row.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x100_0000_01b3
+                offset += 8
+            }
+            while offset < row.count {
+                hash = (hash ^ UInt64(row[offset])) &* 0x100_0000_01b3
+                offset += 1
+            }
         }
         return hash
     }

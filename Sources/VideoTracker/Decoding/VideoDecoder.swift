@@ -30,8 +30,6 @@ public final class VideoDecoder {
     /// broken pictures, so packets are dropped until a keyframe.
     private var awaitingKeyframe = false
     private var lastNumber: Int?
-    /// A frame decoded by `seek` and not yet handed out.
-    private var pending: Int?
 
     /// Frames decoded so far, handed out or skipped.
     public private(set) var framesDecoded = 0
@@ -107,10 +105,6 @@ public final class VideoDecoder {
     /// Decodes the next frame and returns its number, or nil at the end of the video.
     /// The frame stays current (for `convert`) until the next call.
     public func nextFrame() throws -> Int? {
-        if let number = pending {
-            pending = nil
-            return number
-        }
         while try decodeOne() {
             let number = currentNumber()
             // Timestamps that repeat or go back (broken files) would give two frames one number.
@@ -121,7 +115,7 @@ public final class VideoDecoder {
         return nil
     }
 
-    /// Positions the decoder so that the current frame is `target`, or the first frame after it
+    /// Makes `target` the current frame (for `convert`), or the first frame after it
     /// when the video has no frame with that number. Returns that frame's number, nil past the end.
     ///
     /// Seeks to the keyframe at or before the target and decodes forward. If the demuxer lands
@@ -146,7 +140,6 @@ public final class VideoDecoder {
                     guard let next = try nextFrame() else { return nil }
                     number = next
                 }
-                pending = number
                 return number
             }
             backoff = backoff * 4 + 1
@@ -193,7 +186,10 @@ public final class VideoDecoder {
             result = av_seek_frame(format, streamIndex, timestamp, AVSEEK_FLAG_BACKWARD)
         }
         if result < 0 {
-            result = av_seek_frame(format, streamIndex, clock.startTimestamp, AVSEEK_FLAG_BACKWARD)
+            // Well before the first timestamp: demuxers that search by timestamp (MPEG-TS) then
+            // start at the first packet rather than somewhere after the first keyframe.
+            let minute = Int64(60 / clock.timeBase)
+            result = av_seek_frame(format, streamIndex, clock.startTimestamp - minute, AVSEEK_FLAG_BACKWARD)
         }
         if result < 0 {
             _ = avformat_seek_file(format, -1, Int64.min, 0, 0, 0)
@@ -202,7 +198,6 @@ public final class VideoDecoder {
         sentEndOfStream = false
         awaitingKeyframe = true
         lastNumber = nil
-        pending = nil
     }
 
     /// Decodes one frame into `frame`; false at the end of the stream.
