@@ -89,7 +89,7 @@ extension TrackingError.Kind {
     /// Distinct exit statuses, so scripts can tell bad input from an unreachable video.
     var exitCode: Int32 {
         switch self {
-        case .badRequest, .tooLarge, .unprocessable: 2
+        case .badRequest, .tooLarge, .unprocessable, .notFound: 2
         case .unauthorized, .forbidden: 3
         case .upstream, .deadline: 4
         case .overloaded, .internalFailure: 1

@@ -11,6 +11,7 @@ struct ErrorResponse: HTTPResponseError {
         case .badRequest: .badRequest
         case .tooLarge: .contentTooLarge
         case .unprocessable: .unprocessableContent
+        case .notFound: .notFound
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .upstream: .badGateway
@@ -38,6 +39,7 @@ struct ErrorResponse: HTTPResponseError {
             case 413: .tooLarge
             case 401: .unauthorized
             case 403: .forbidden
+            case 404, 405: .notFound
             case 400..<500: .badRequest
             default: .internalFailure
             }

@@ -4,6 +4,12 @@ public struct FrameUpdate: Sendable, Equatable {
     public var boxes: [Box?]
     /// Share of the requested frames done, 0...1.
     public var progress: Double
+
+    public init(frame: Int, boxes: [Box?], progress: Double) {
+        self.frame = frame
+        self.boxes = boxes
+        self.progress = progress
+    }
 }
 
 /// Why tracking stopped.

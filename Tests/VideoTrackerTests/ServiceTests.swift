@@ -1,0 +1,44 @@
+import Foundation
+import Logging
+import Testing
+import VideoTracker
+import VideoTrackerService
+
+/// The application built in-process by `buildApplication`, as `serve` builds it.
+@Suite("Service built in-process", .serialized)
+struct ServiceTests {
+    @Test("health, tracking and Prometheus metrics")
+    func healthTrackingAndMetrics() async throws {
+        let server = try await Fixtures.shared.videoServer()
+        var configuration = ServiceConfiguration()
+        configuration.port = 0
+        configuration.allowPrivateNetworks = true
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = buildApplication(configuration: configuration,
+                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { port in
+            continuation.yield(port)
+        }
+        let running = Task { try await app.run() }
+        defer { running.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let base = "http://127.0.0.1:\(port)"
+
+        let health = try await curl(base + "/healthz")
+        #expect(health.status == 200 && health.body.contains("ok"))
+
+        let body: [String: Any] = ["item_stream_url": server.url("crossing.mp4"), "bbs": ContractTests.crossingBox,
+                                   "start_frame": 0, "frame_duration": 12, "tracker": "kcf"]
+        let tracked = try await curl(base + "/run", method: "POST", body: try JSONSerialization.data(withJSONObject: body))
+        #expect(tracked.status == 200)
+
+        let metrics = try await curl(base + "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains(#"video_tracker_requests_total{path="/run",status="200"} 1"#), "\(metrics.body)")
+        #expect(metrics.body.contains("video_tracker_frames_tracked_total 12"))
+        let decoded = metrics.body.firstMatch(of: /video_tracker_frames_decoded_total (\d+)/).flatMap { Int($0.1) } ?? 0
+        #expect((12...16).contains(decoded), "the 12 frames, and at most the few decoded ahead")
+        #expect(metrics.body.contains("video_tracker_requests_in_flight 0.0"))
+        #expect(metrics.body.contains("video_tracker_run_duration_seconds_count 1"))
+    }
+}
