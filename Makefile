@@ -1,0 +1,59 @@
+# video-tracker: `make serve` runs the service, `make test` runs every test.
+# Both install whatever Debian packages are missing first (apt-get update once, then only the
+# missing ones), so they work on a fresh Debian 12 machine with Swift.
+
+SHELL := /bin/bash
+HOST ?= 127.0.0.1
+PORT ?= 8080
+# Extra flags for `serve`, e.g. SERVE_FLAGS=--allow-private-networks to track local videos.
+SERVE_FLAGS ?=
+
+APT_PACKAGES := pkg-config libopencv-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
+                libcurl4-openssl-dev ffmpeg curl python3 python3-pip
+PYTHON_TEST_MODULES := pytest yaml
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_BIN = .build/release/video-tracker
+DEBUG_BIN = .build/debug/video-tracker
+
+.PHONY: deps build build-debug serve test test-swift test-deploy clean
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@for m in $(PYTHON_TEST_MODULES); do \
+	  python3 -c "import $$m" 2>/dev/null || { \
+	    pkg=$$m; [ $$m = yaml ] && pkg=PyYAML; \
+	    python3 -m pip install -q $$pkg 2>/dev/null || python3 -m pip install -q --break-system-packages $$pkg; }; \
+	done
+	@command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift toolchain (swift.org) first"; exit 1; }
+
+build: deps
+	swift build -c release --product video-tracker
+
+build-debug: deps
+	swift build --build-tests
+
+serve: build
+	@echo
+	@echo "video-tracker on http://$(HOST):$(PORT)  (POST /run, GET /healthz, GET /metrics)"
+	@echo "try:"
+	@echo "  curl -s http://$(HOST):$(PORT)/run -H 'Content-Type: application/json' -d '{\"item_stream_url\": \"https://example.com/video.mp4\", \"bbs\": {\"a1\": [{\"x\": 205, \"y\": 151}, {\"x\": 222, \"y\": 201}]}, \"start_frame\": 0, \"frame_duration\": 30}'"
+	@echo "local videos need SERVE_FLAGS=--allow-private-networks (see README)"
+	@echo
+	exec $(RELEASE_BIN) serve --host $(HOST) --port $(PORT) $(SERVE_FLAGS)
+
+test: build-debug test-swift test-deploy
+
+test-swift:
+	VIDEO_TRACKER_BIN=$(DEBUG_BIN) swift test
+
+test-deploy:
+	@if [ -d Deploy/tests ]; then VIDEO_TRACKER_BIN=$(DEBUG_BIN) python3 -m pytest -q Deploy/tests; fi
+
+clean:
+	rm -rf .build
