@@ -10,7 +10,6 @@ SERVE_FLAGS ?=
 
 APT_PACKAGES := pkg-config libopencv-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
                 libcurl4-openssl-dev ffmpeg curl python3 python3-pip
-PYTHON_TEST_MODULES := pytest yaml
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/video-tracker
@@ -25,11 +24,9 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	@for m in $(PYTHON_TEST_MODULES); do \
-	  python3 -c "import $$m" 2>/dev/null || { \
-	    pkg=$$m; [ $$m = yaml ] && pkg=PyYAML; \
-	    python3 -m pip install -q $$pkg 2>/dev/null || python3 -m pip install -q --break-system-packages $$pkg; }; \
-	done
+	@python3 -c "import pytest, yaml, kubernetes_validate" 2>/dev/null || \
+	  python3 -m pip install -q -r Deploy/tests/requirements.txt 2>/dev/null || \
+	  python3 -m pip install -q --break-system-packages -r Deploy/tests/requirements.txt
 	@command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift toolchain (swift.org) first"; exit 1; }
 
 build: deps
@@ -53,7 +50,7 @@ test-swift:
 	VIDEO_TRACKER_BIN=$(DEBUG_BIN) swift test
 
 test-deploy:
-	@if [ -d Deploy/tests ]; then VIDEO_TRACKER_BIN=$(DEBUG_BIN) python3 -m pytest -q Deploy/tests; fi
+	VIDEO_TRACKER_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider Deploy/tests
 
 clean:
 	rm -rf .build

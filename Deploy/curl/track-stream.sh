@@ -10,9 +10,11 @@ source "$here/request-body.sh"
 BASE_URL="${1:-${BASE_URL:-http://127.0.0.1:8080}}"
 VIDEO_URL="${VIDEO_URL:-http://127.0.0.1:8000/Crossing.mp4}"
 
+status=0
 # --no-buffer: print each line as it arrives instead of when the response ends.
 request_body | curl --silent --show-error --fail-with-body --no-buffer \
   --request POST "$BASE_URL/run" \
   --header 'Content-Type: application/json' \
   --header 'Accept: application/x-ndjson' \
-  --data-binary @-
+  --data-binary @- || status=$?
+exit "$status"

@@ -10,8 +10,11 @@ source "$here/request-body.sh"
 BASE_URL="${1:-${BASE_URL:-http://127.0.0.1:8080}}"
 VIDEO_URL="${VIDEO_URL:-http://127.0.0.1:8000/Crossing.mp4}"
 
+status=0
 request_body | curl --silent --show-error --fail-with-body \
   --request POST "$BASE_URL/run" \
   --header 'Content-Type: application/json' \
-  --data-binary @-
+  --data-binary @- || status=$?
+# The error body has no newline of its own: end the line either way.
 echo
+exit "$status"

@@ -112,7 +112,7 @@ class Tracker(_RunnerBase):  # type: ignore[misc, valid-type]
         self.deadline_seconds = float(os.environ.get("VIDEO_TRACKER_DEADLINE", "55"))
         self.tracker_kind = os.environ.get("VIDEO_TRACKER_TRACKER", "csrt")
 
-    def run(self, item_stream_url: str, bbs: dict, start_frame: int, frame_duration: int = 60,
+    def run(self, item_stream_url: str, bbs: dict, start_frame: int, frame_duration: Optional[int] = 60,
             progress: Any = None) -> Result:
         """Track every box in `bbs` from `start_frame` for `frame_duration` frames (the start included)."""
         if not isinstance(bbs, dict):
@@ -120,6 +120,8 @@ class Tracker(_RunnerBase):  # type: ignore[misc, valid-type]
         result: Result = {str(annotation_id): {} for annotation_id in bbs}
         if not bbs:
             return result
+        if frame_duration is None:  # a caller that sends the key with no value means the default
+            frame_duration = 60
         url = item_stream_url
         token = self.token_for(url)
         if token:

@@ -33,7 +33,8 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         pass
 
     def send_head(self) -> Optional[BinaryIO]:
-        self.server.requests.append(self.path)  # type: ignore[attr-defined]
+        # (path, Range header) of every request, so tests can see how the video was read.
+        self.server.requests.append((self.path, self.headers.get("Range")))  # type: ignore[attr-defined]
         if self.required_jwt is not None:
             token = parse_qs(urlsplit(self.path).query).get("jwt", [None])[0]
             if token != self.required_jwt:
@@ -123,7 +124,7 @@ class RangeServer:
         return f"http://{host}:{port}"
 
     @property
-    def requests(self) -> list[str]:
+    def requests(self) -> list[tuple[str, Optional[str]]]:
         return self.httpd.requests  # type: ignore[attr-defined]
 
     def __enter__(self) -> "RangeServer":

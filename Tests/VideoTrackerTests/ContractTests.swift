@@ -77,3 +77,31 @@ struct ContractTests {
         #expect(answer?["w"]?.count == 5)
     }
 }
+
+@Suite("Deadline: work done is never thrown away", .serialized)
+struct DeadlineTests {
+    @Test("a request that reaches its deadline answers 200 with the frames tracked so far, marked partial")
+    func partialAtDeadline() async throws {
+        let server = try await Fixtures.shared.videoServer()
+        let service = try await ServiceProcess(arguments: ["--allow-private-networks", "--deadline", "1.5"])
+        defer { service.stop() }
+        let bbs = try Contract.people("PETS09-S2L1", frame: 100, ids: [9, 11, 12, 13, 15, 19])
+        // Six CSRT trackers over 690 frames of 768x576 take far longer than 1.5 s on any machine.
+        let body: [String: Any] = ["item_stream_url": server.url("vtest.avi"), "bbs": bbs, "start_frame": 100, "frame_duration": 690]
+        let answer = try await service.run(body)
+        #expect(answer.status == 200)
+        #expect(answer.headers["x-tracking-partial"] == "true")
+        #expect(answer.headers["x-tracking-stop-reason"] == "deadline")
+        let frames = try #require((answer.json as? [String: [String: Any]])?["person-9"])
+        #expect(frames.count > 1 && frames.count < 690, "\(frames.count) frames")
+        #expect(frames.keys.compactMap(Int.init).sorted() == Array(100..<(100 + frames.count)), "a run of frames from the start")
+
+        let streamed = try await runTracker(["run", "--url", server.url("vtest.avi"), "--bbs",
+                                             String(decoding: try JSONSerialization.data(withJSONObject: bbs), as: UTF8.self),
+                                             "--start-frame", "100", "--frame-duration", "690", "--deadline", "1.5",
+                                             "--ndjson", "--allow-private-networks"])
+        let last = try #require(streamed.output.split(separator: "\n").last)
+        let totals = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        #expect(totals["partial"] as? Bool == true && totals["stop_reason"] as? String == "deadline")
+    }
+}
