@@ -18,6 +18,8 @@ import json
 import sys
 from typing import Any, Optional
 
+from dataloop_login import login as _login
+
 SETTINGS_KEY = "trackerSettings"
 # The binary's per-request limit (RequestLimits.maxAnnotations): more would be refused on every call.
 MAX_ANNOTATIONS_LIMIT = 50
@@ -65,16 +67,6 @@ def _logged_in_dtlpy() -> Any:
         return None if dl.token_expired() else dl
     except Exception:
         return None
-
-
-def _login() -> Any:
-    try:
-        import dtlpy as dl
-    except ImportError:
-        sys.exit("dtlpy is not installed: pip install dtlpy (or use --dry-run)")
-    if dl.token_expired():
-        dl.login()  # opens the browser login; `dlp login` beforehand avoids it
-    return dl
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
+from dataloop_login import login as _login
+
 HERE = Path(__file__).resolve().parent
 MANIFEST_PATH = HERE / "dataloop.json"
 # The manifest ships with this placeholder: deploying it would leave pods in ImagePullBackOff.
@@ -90,16 +92,6 @@ def plan(manifest: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     if args.app:
         result["app"] = manifest
     return result
-
-
-def _login() -> Any:
-    try:
-        import dtlpy as dl
-    except ImportError:
-        sys.exit("dtlpy is not installed: pip install dtlpy (or use --dry-run)")
-    if dl.token_expired():
-        dl.login()  # opens the browser login; `dlp login` beforehand avoids it
-    return dl
 
 
 def deploy_package(dl: Any, project: Any, manifest: dict[str, Any]) -> Any:

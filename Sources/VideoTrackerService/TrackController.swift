@@ -84,7 +84,11 @@ struct TrackController: Sendable {
         }
         let ids = job.ids
         let body = ResponseBody { writer in
-            defer { release.run() }
+            // However the body ends (done, or the client gone), stop the job and free its slot.
+            defer {
+                job.cancel()
+                release.run()
+            }
             var event: TrackingEvent? = first
             while let current = event {
                 switch current {

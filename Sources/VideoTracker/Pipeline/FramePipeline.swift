@@ -28,7 +28,6 @@ final class FramePipeline: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in produce() }
         thread.name = "video-tracker.decode"
-        thread.stackSize = 1 << 20
         self.thread = thread
         thread.start()
     }
