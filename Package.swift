@@ -66,7 +66,7 @@ let package = Package(
                 "VideoTracker",
                 "VideoTrackerService",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],
