@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import VideoTracker
 import VideoTrackerService
@@ -18,6 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes.") var maxBodyBytes = 1 << 20
     @Option(help: "libavcodec threads per request (0: libavcodec decides).") var decoderThreads = 0
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "File holding a bearer token that /run and /metrics then require (or set VIDEO_TRACKER_TOKEN).")
+    var tokenFile: String?
 
     func run() async throws {
         var configuration = ServiceConfiguration()
@@ -30,11 +33,25 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.limits.maxFrameDuration = maxFrameDuration
         configuration.maxBodyBytes = maxBodyBytes
         configuration.decoderThreads = decoderThreads
+        configuration.token = try readToken()
         var logger = Logger(label: "video-tracker")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let app = buildApplication(configuration: configuration, logger: logger) { [logger, host] port in
             logger.notice("listening", metadata: ["url": "http://\(host):\(port)"])
         }
         try await app.runService()
+    }
+
+    private func readToken() throws -> String? {
+        if let tokenFile {
+            guard let data = FileManager.default.contents(atPath: tokenFile) else {
+                throw ValidationError("cannot read --token-file \(tokenFile)")
+            }
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw ValidationError("--token-file \(tokenFile) is empty") }
+            return token
+        }
+        let fromEnvironment = ProcessInfo.processInfo.environment["VIDEO_TRACKER_TOKEN"] ?? ""
+        return fromEnvironment.isEmpty ? nil : fromEnvironment
     }
 }

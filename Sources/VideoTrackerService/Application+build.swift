@@ -12,6 +12,9 @@ public func buildApplication(
     let router = Router()
     router.add(middleware: ErrorShapeMiddleware())
     router.add(middleware: RequestCountMiddleware(metrics: metrics))
+    if let token = configuration.token {
+        router.add(middleware: BearerTokenMiddleware(token: token, openPaths: ["/healthz"]))
+    }
     router.get("/healthz") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}\n")))

@@ -24,6 +24,7 @@ struct ErrorResponse: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if error.kind == .overloaded { headers[.retryAfter] = "1" }
+        if error.kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         return Response(status: status, headers: headers,
                         body: ResponseBody(byteBuffer: ByteBuffer(string: ContractJSON.error(error) + "\n")))
     }

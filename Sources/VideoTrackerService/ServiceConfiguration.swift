@@ -14,6 +14,8 @@ public struct ServiceConfiguration: Sendable {
     /// Each request returns by then with what it has, marked partial: under the caller's 60 s.
     public var deadlineSeconds = 55.0
     public var decoderThreads = 0
+    /// When set, `/run` and `/metrics` require `Authorization: Bearer <token>`; `/healthz` stays open.
+    public var token: String?
 
     public init() {}
 }

@@ -41,4 +41,29 @@ struct ServiceTests {
         #expect(metrics.body.contains("video_tracker_requests_in_flight 0.0"))
         #expect(metrics.body.contains("video_tracker_run_duration_seconds_count 1"))
     }
+
+    @Test("with a token, /run and /metrics need it and /healthz stays open")
+    func bearerToken() async throws {
+        var configuration = ServiceConfiguration()
+        configuration.port = 0
+        configuration.token = "s3cret-token"
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = buildApplication(configuration: configuration,
+                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { port in
+            continuation.yield(port)
+        }
+        let running = Task { try await app.run() }
+        defer { running.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let base = "http://127.0.0.1:\(try #require(await iterator.next()))"
+
+        #expect(try await curl(base + "/healthz").status == 200)
+        let missing = try await curl(base + "/run", method: "POST", body: Data("{}".utf8))
+        #expect(missing.status == 401 && missing.body.contains("token_required"))
+        #expect(missing.headers["www-authenticate"] == "Bearer")
+        let wrong = try await curl(base + "/metrics", headers: ["Authorization: Bearer s3cret-tokem"])
+        #expect(wrong.status == 401 && wrong.body.contains("token_invalid"))
+        let right = try await curl(base + "/metrics", headers: ["Authorization: Bearer s3cret-token"])
+        #expect(right.status == 200 && right.body.contains("video_tracker_requests_total"))
+    }
 }
