@@ -67,3 +67,30 @@ struct ServiceTests {
         #expect(right.status == 200 && right.body.contains("video_tracker_requests_total"))
     }
 }
+
+@Suite("Graceful shutdown", .serialized)
+struct ShutdownTests {
+    @Test("SIGTERM lets the request in flight finish whole, then the service exits 0")
+    func sigtermFinishesInFlightWork() async throws {
+        let server = try await Fixtures.shared.videoServer()
+        let service = try await ServiceProcess(arguments: ["--allow-private-networks"])
+        defer { service.stop() }
+        let body = try JSONSerialization.data(withJSONObject: [
+            "item_stream_url": server.url("vtest.avi"), "bbs": try Contract.people("PETS09-S2L1", frame: 0, ids: [9, 15]),
+            "start_frame": 0, "frame_duration": 150,
+        ] as [String: Any])
+        let url = service.baseURL + "/run"
+        let answer = Task { try await curl(url, method: "POST", body: body) }
+        // Two CSRT trackers over 150 frames take seconds: the request is surely in flight by now.
+        try await Task.sleep(for: .milliseconds(800))
+        kill(service.process.processIdentifier, SIGTERM)
+        let result = try await answer.value
+        #expect(result.status == 200 && result.headers["x-tracking-partial"] == "false")
+        #expect((result.json as? [String: [String: Any]])?["person-9"]?.count ?? 0 > 140)
+        let exited = try await onThread { () -> Int32 in
+            service.process.waitUntilExit()
+            return service.process.terminationStatus
+        }
+        #expect(exited == 0)
+    }
+}
