@@ -11,18 +11,9 @@ struct ServiceTests {
     func healthTrackingAndMetrics() async throws {
         let server = try await Fixtures.shared.videoServer()
         var configuration = ServiceConfiguration()
-        configuration.port = 0
         configuration.allowPrivateNetworks = true
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = buildApplication(configuration: configuration,
-                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { port in
-            continuation.yield(port)
-        }
-        let running = Task { try await app.run() }
+        let (base, running) = try await startInProcess(configuration)
         defer { running.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        let base = "http://127.0.0.1:\(port)"
 
         let health = try await curl(base + "/healthz")
         #expect(health.status == 200 && health.body.contains("ok"))
@@ -45,17 +36,9 @@ struct ServiceTests {
     @Test("with a token, /run and /metrics need it and /healthz stays open")
     func bearerToken() async throws {
         var configuration = ServiceConfiguration()
-        configuration.port = 0
         configuration.token = "s3cret-token"
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = buildApplication(configuration: configuration,
-                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { port in
-            continuation.yield(port)
-        }
-        let running = Task { try await app.run() }
+        let (base, running) = try await startInProcess(configuration)
         defer { running.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let base = "http://127.0.0.1:\(try #require(await iterator.next()))"
 
         #expect(try await curl(base + "/healthz").status == 200)
         let missing = try await curl(base + "/run", method: "POST", body: Data("{}".utf8))
@@ -66,6 +49,21 @@ struct ServiceTests {
         let right = try await curl(base + "/metrics", headers: ["Authorization: Bearer s3cret-token"])
         #expect(right.status == 200 && right.body.contains("video_tracker_requests_total"))
     }
+}
+
+/// Runs `buildApplication` on a free loopback port; cancel the task to stop it.
+func startInProcess(_ configuration: ServiceConfiguration) async throws -> (base: String, running: Task<Void, Error>) {
+    var configuration = configuration
+    configuration.port = 0
+    let (ports, continuation) = AsyncStream<Int>.makeStream()
+    let app = buildApplication(configuration: configuration,
+                               logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { port in
+        continuation.yield(port)
+    }
+    let running = Task { try await app.run() }
+    var iterator = ports.makeAsyncIterator()
+    guard let port = await iterator.next() else { throw TestFailure("the in-process service did not start") }
+    return ("http://127.0.0.1:\(port)", running)
 }
 
 @Suite("Graceful shutdown", .serialized)
