@@ -37,14 +37,17 @@ final class ObjectTracker: @unchecked Sendable {
     }
 
     func update(on frame: FrameBuffer) -> Outcome {
-        var error = [CChar](repeating: 0, count: 512)
-        var rect = cvt_rect()
-        switch cvt_tracker_update(tracker, frame.image, &rect, &error, error.count) {
-        case CVT_OK:
-            let box = Box(x: rect.x, y: rect.y, width: rect.width, height: rect.height)
-            return box.pixelBox(width: frame.width, height: frame.height).map { .located($0) } ?? .lost
-        case CVT_NOT_FOUND: return .lost
-        default: return .failed(String(cText: error))
+        // The message buffer lives on the stack: this runs for every tracker on every frame.
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { error in
+            error[0] = 0
+            var rect = cvt_rect()
+            switch cvt_tracker_update(tracker, frame.image, &rect, error.baseAddress, error.count) {
+            case CVT_OK:
+                let box = Box(x: rect.x, y: rect.y, width: rect.width, height: rect.height)
+                return box.pixelBox(width: frame.width, height: frame.height).map { .located($0) } ?? .lost
+            case CVT_NOT_FOUND: return .lost
+            default: return .failed(String(cString: error.baseAddress!))
+            }
         }
     }
 }
