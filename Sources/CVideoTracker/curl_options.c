@@ -62,6 +62,12 @@ long cvt_curl_response_code(CURL *handle) {
     return code;
 }
 
+const char *cvt_curl_redirect_url(CURL *handle) {
+    char *url = NULL;
+    if (curl_easy_getinfo(handle, CURLINFO_REDIRECT_URL, &url) != CURLE_OK || url == NULL) return "";
+    return url;
+}
+
 const char *cvt_curl_primary_ip(CURL *handle) {
     char *ip = NULL;
     if (curl_easy_getinfo(handle, CURLINFO_PRIMARY_IP, &ip) != CURLE_OK || ip == NULL) return "";

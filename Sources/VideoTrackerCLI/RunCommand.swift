@@ -20,6 +20,10 @@ struct RunCommand: ParsableCommand {
     var allowPrivateNetworks = false
     @Flag(help: "Print one JSON line per frame as it is tracked, then a line of totals (as Accept: application/x-ndjson).")
     var ndjson = false
+    @Option(name: .customLong("allow-host"), help: "Only fetch videos from this host (repeatable; '.example.com' allows its subdomains).")
+    var allowedHosts: [String] = []
+    @Option(help: "Seconds to wait for the video server to accept a connection.") var connectTimeout = 10
+    @Option(help: "Seconds without a byte from the video server before a transfer is abandoned.") var stallTimeout = 15
     @Flag(help: "Update trackers one after another instead of on all cores.") var sequential = false
     @Option(help: "Seconds after which tracking stops and returns what it has.") var deadline: Double?
 
@@ -28,7 +32,9 @@ struct RunCommand: ParsableCommand {
             let request = try TrackRequest.decode(try requestBody())
             var options = TrackingOptions()
             options.allowLocalFiles = true
-            options.destinations = DestinationPolicy(allowPrivateNetworks: allowPrivateNetworks)
+            options.destinations = DestinationPolicy(allowPrivateNetworks: allowPrivateNetworks, allowedHosts: allowedHosts)
+            options.connectTimeoutSeconds = connectTimeout
+            options.stallTimeoutSeconds = stallTimeout
             options.parallel = !sequential
             if let deadline { options.deadline = .now + .milliseconds(Int(deadline * 1000)) }
             let job = TrackingJob(request: request, options: options)

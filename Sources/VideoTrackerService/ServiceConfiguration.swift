@@ -7,6 +7,11 @@ public struct ServiceConfiguration: Sendable {
     public var port = 8080
     /// Fetch from loopback, private and link-local addresses (tests and local use).
     public var allowPrivateNetworks = false
+    /// When not empty, the only hosts videos are fetched from ("cdn.example.com", ".example.com").
+    public var allowedHosts: [String] = []
+    /// Upstream: give up connecting after this long, and abandon a transfer that moves no byte for this long.
+    public var connectTimeoutSeconds = 10
+    public var stallTimeoutSeconds = 15
     public var limits = RequestLimits()
     public var maxBodyBytes = 1 << 20
     /// Requests tracked at once; more get 503 with Retry-After.

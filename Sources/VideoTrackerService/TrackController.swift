@@ -52,7 +52,10 @@ struct TrackController: Sendable {
         }
         let trackRequest = try TrackRequest.decode(body.readableBytesView, limits: configuration.limits)
         var options = TrackingOptions()
-        options.destinations = DestinationPolicy(allowPrivateNetworks: configuration.allowPrivateNetworks)
+        options.destinations = DestinationPolicy(allowPrivateNetworks: configuration.allowPrivateNetworks,
+                                                 allowedHosts: configuration.allowedHosts)
+        options.connectTimeoutSeconds = configuration.connectTimeoutSeconds
+        options.stallTimeoutSeconds = configuration.stallTimeoutSeconds
         options.deadline = .now + .milliseconds(Int(configuration.deadlineSeconds * 1000))
         options.decoderThreads = configuration.decoderThreads
         return TrackingJob(request: trackRequest, options: options)

@@ -108,6 +108,8 @@ typedef struct {
 CURLcode cvt_curl_set_address_guard(CURL *handle, cvt_address_guard *guard);
 
 long cvt_curl_response_code(CURL *handle);
+/// The Location of a 3xx answer, resolved against the request URL, or "" when none.
+const char *cvt_curl_redirect_url(CURL *handle);
 /// The primary IP libcurl connected to, or "" when none.
 const char *cvt_curl_primary_ip(CURL *handle);
 

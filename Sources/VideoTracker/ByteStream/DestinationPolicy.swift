@@ -9,9 +9,41 @@ import Darwin
 public struct DestinationPolicy: Sendable {
     /// Loopback, private, link-local and the like are refused unless this is set.
     public var allowPrivateNetworks: Bool
+    /// When not empty, only these hosts may be fetched from: "cdn.example.com" matches that
+    /// host, ".example.com" any host under it.
+    public var allowedHosts: [String]
 
-    public init(allowPrivateNetworks: Bool = false) {
+    public init(allowPrivateNetworks: Bool = false, allowedHosts: [String] = []) {
         self.allowPrivateNetworks = allowPrivateNetworks
+        self.allowedHosts = allowedHosts.map { $0.lowercased() }
+    }
+
+    /// Nil when the URL may be fetched (http or https, an allowed host); otherwise why not.
+    /// Checked on the request URL and again on every redirect.
+    public func refusal(forURL url: String) -> String? {
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+            return "only http and https URLs are fetched"
+        }
+        guard !allowedHosts.isEmpty else { return nil }
+        guard let host = Self.host(of: lower) else { return "the URL has no host" }
+        let allowed = allowedHosts.contains { pattern in
+            pattern.hasPrefix(".") ? host.hasSuffix(pattern) : host == pattern
+        }
+        return allowed ? nil : "the host \(host) is not on the service's allow-list"
+    }
+
+    /// The host of an http(s) URL: after "://", before the path, without user info or port.
+    static func host(of url: String) -> String? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        var authority = url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            return String(authority[authority.index(after: authority.startIndex)..<close])
+        }
+        let host = authority.prefix { $0 != ":" }
+        return host.isEmpty ? nil : String(host)
     }
 
     /// Nil when the address may be used; otherwise the name of the range that forbids it.

@@ -32,9 +32,13 @@ public final class HTTPByteSource: ByteSource {
     private static let maximumChunk = 4 * 1024 * 1024
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
-    private let url: String
+    /// The URL ranges are read from: the request's, or where its redirects led.
+    private var url: String
+    private var redirectsFollowed = 0
     private let options: HTTPSourceOptions
     private let handle: UnsafeMutableRawPointer
+    /// Drives `handle` without blocking to the end of a range, so bytes reach readers as they come.
+    private let multi: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let addressGuard: UnsafeMutablePointer<cvt_address_guard>
     private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -53,16 +57,29 @@ public final class HTTPByteSource: ByteSource {
     private var bodyStarted = false
     private var chunkTarget = 0
     private var stoppedOnPurpose = false
+    private var transferActive = false
+    private var transferOutcome: TransferOutcome?
+    private var resumesLeft = 0
     private var refused: (address: IPAddress, range: String)?
 
     public init(url: String, options: HTTPSourceOptions) throws {
         _ = Self.globalInit
+        if let refusal = options.destinations.refusal(forURL: url) {
+            throw TrackingError(.forbidden, code: "destination_refused", "refusing to fetch the video: \(refusal)",
+                                field: "item_stream_url")
+        }
         self.url = url
         self.options = options
         guard let handle = curl_easy_init() else {
             throw TrackingError(.internalFailure, code: "curl_init_failed", "libcurl could not start")
         }
         self.handle = handle
+        guard let multi = curl_multi_init() else {
+            curl_easy_cleanup(handle)
+            throw TrackingError(.internalFailure, code: "curl_init_failed", "libcurl could not start")
+        }
+        self.multi = multi
+        resumesLeft = options.resumeAttempts
         addressGuard = .allocate(capacity: 1)
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -76,6 +93,8 @@ public final class HTTPByteSource: ByteSource {
     }
 
     deinit {
+        stopTransfer()
+        curl_multi_cleanup(multi)
         curl_easy_cleanup(handle)
         curl_slist_free_all(headerList)
         addressGuard.deallocate()
@@ -84,12 +103,18 @@ public final class HTTPByteSource: ByteSource {
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
-        if !(chunkStart..<chunkStart + Int64(chunkLength)).contains(offset) {
+        while !(chunkStart..<chunkStart + Int64(chunkLength)).contains(offset) {
             if let size, offset >= size { return 0 }
-            let sequential = offset == chunkStart + Int64(chunkLength)
-            nextChunkSize = sequential ? min(nextChunkSize * 2, Self.maximumChunk) : Self.minimumChunk
-            try fetch(from: offset, length: nextChunkSize)
-            if chunkLength == 0 { return 0 }
+            let end = chunkStart + Int64(chunkLength)
+            if transferActive && offset == end {
+                try waitForBytes()  // the transfer in flight is about to deliver this offset
+            } else if let outcome = transferOutcome, offset == end, outcome.reachedEnd {
+                return 0
+            } else {
+                let sequential = offset == end
+                nextChunkSize = sequential ? min(nextChunkSize * 2, Self.maximumChunk) : Self.minimumChunk
+                try startTransfer(at: offset, length: nextChunkSize)
+            }
         }
         let start = Int(offset - chunkStart)
         let count = min(buffer.count, chunkLength - start)
@@ -106,8 +131,8 @@ public final class HTTPByteSource: ByteSource {
         set(cvt_curl_set_long(handle, CURLOPT_NOSIGNAL, 1))
         set(cvt_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"))
         set(cvt_curl_set_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
-        set(cvt_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 1))
-        set(cvt_curl_set_long(handle, CURLOPT_MAXREDIRS, options.maxRedirects))
+        // Redirects are followed here, not by libcurl, so each target URL is checked again.
+        set(cvt_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0))
         set(cvt_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, options.connectTimeoutSeconds))
         set(cvt_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1))
         set(cvt_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, options.stallTimeoutSeconds))
@@ -137,45 +162,15 @@ public final class HTTPByteSource: ByteSource {
         }
     }
 
-    /// Fills `chunk` with up to `length` bytes from `offset`, resuming after cut connections.
-    private func fetch(from offset: Int64, length: Int) throws {
+    /// Starts fetching `length` bytes from `offset` into `chunk` (dropping what it held). Bytes are
+    /// handed to readers as they arrive, so a slow or stalled server still yields what it sent.
+    private func startTransfer(at offset: Int64, length: Int) throws {
+        stopTransfer()
         chunkStart = offset
         chunkLength = 0
         chunkTarget = length
-        var attemptsLeft = options.resumeAttempts
-        while true {
-            let start = offset + Int64(chunkLength)
-            let code = perform(from: start, length: length - chunkLength)
-            if let refused {
-                throw TrackingError(.forbidden, code: "destination_refused",
-                                    "refusing to fetch the video from \(refused.address), a \(refused.range) address; "
-                                    + "start the service with --allow-private-networks to allow it",
-                                    field: "item_stream_url")
-            }
-            if options.shouldAbort() {
-                throw TrackingError(.deadline, code: "aborted", "the transfer was stopped (deadline or caller gone)")
-            }
-            if responseStatus == 416 { return }  // offset at or past the end
-            if responseStatus >= 400 {
-                throw TrackingError.upstream("the video server answered HTTP \(responseStatus) for the video URL",
-                                             code: "upstream_http_\(responseStatus)")
-            }
-            if let total = contentRangeTotal ?? (responseStatus == 200 ? contentLength : nil) { size = total }
-            let finished = code == CURLE_OK || stoppedOnPurpose
-            let complete = chunkLength == length || (size.map { chunkStart + Int64(chunkLength) >= $0 } ?? false)
-            if finished || complete { return }
-            attemptsLeft -= 1
-            if attemptsLeft < 0 || !Self.isTransient(code) {
-                if chunkLength > 0 { return }  // keep what arrived; the next read resumes from there
-                let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
-                throw TrackingError.upstream("fetching the video failed: \(detail)",
-                                             code: code == CURLE_OPERATION_TIMEDOUT ? "upstream_stalled" : "upstream_unreachable")
-            }
-        }
-    }
-
-    private func perform(from start: Int64, length: Int) -> CURLcode {
-        requestedStart = start
+        transferOutcome = nil
+        requestedStart = offset
         bodyStarted = false
         responseStatus = 0
         contentRangeTotal = nil
@@ -184,8 +179,108 @@ public final class HTTPByteSource: ByteSource {
         stoppedOnPurpose = false
         errorBuffer.pointee = 0
         requestCount += 1
-        _ = cvt_curl_set_string(handle, CURLOPT_RANGE, "\(start)-\(start + Int64(length) - 1)")
-        return curl_easy_perform(handle)
+        _ = cvt_curl_set_string(handle, CURLOPT_RANGE, "\(offset)-\(offset + Int64(length) - 1)")
+        guard curl_multi_add_handle(multi, handle) == CURLM_OK else {
+            throw TrackingError(.internalFailure, code: "curl_failed", "libcurl could not start a transfer")
+        }
+        transferActive = true
+    }
+
+    private func stopTransfer() {
+        if transferActive {
+            curl_multi_remove_handle(multi, handle)
+            transferActive = false
+        }
+    }
+
+    /// Drives the transfer until it delivers more bytes or ends; an ended transfer is judged
+    /// (redirect, HTTP error, cut connection to resume, end of file).
+    private func waitForBytes() throws {
+        let before = chunkLength
+        while transferActive {
+            var running: Int32 = 0
+            curl_multi_perform(multi, &running)
+            var queued: Int32 = 0
+            while let message = curl_multi_info_read(multi, &queued) {
+                if message.pointee.msg == CURLMSG_DONE {
+                    stopTransfer()
+                    try judge(message.pointee.data.result, progressed: chunkLength > before)
+                    return
+                }
+            }
+            if chunkLength > before { return }
+            if options.shouldAbort() {
+                stopTransfer()
+                throw TrackingError(.deadline, code: "aborted", "the transfer was stopped (deadline or caller gone)")
+            }
+            // Wakes on socket activity; the 1 s cap lets timeouts and the abort check run.
+            curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+    }
+
+    /// What an ended transfer means for the reader.
+    private func judge(_ code: CURLcode, progressed: Bool) throws {
+        if let refused {
+            throw TrackingError(.forbidden, code: "destination_refused",
+                                "refusing to fetch the video from \(refused.address), a \(refused.range) address; "
+                                + "start the service with --allow-private-networks to allow it",
+                                field: "item_stream_url")
+        }
+        if options.shouldAbort() {
+            throw TrackingError(.deadline, code: "aborted", "the transfer was stopped (deadline or caller gone)")
+        }
+        let end = chunkStart + Int64(chunkLength)
+        if (300..<400).contains(responseStatus) {
+            try follow(redirect: String(cString: cvt_curl_redirect_url(handle)))
+            return try startTransfer(at: end, length: chunkTarget)
+        }
+        if responseStatus == 416 {  // at or past the end
+            size = size ?? end
+            transferOutcome = TransferOutcome(reachedEnd: true)
+            return
+        }
+        if responseStatus >= 400 {
+            throw TrackingError.upstream("the video server answered HTTP \(responseStatus) for the video URL",
+                                         code: "upstream_http_\(responseStatus)")
+        }
+        if let total = contentRangeTotal ?? (responseStatus == 200 ? contentLength : nil) { size = total }
+        if code == CURLE_OK || stoppedOnPurpose || chunkLength == chunkTarget {
+            // The range arrived whole; a short one means the file ended.
+            transferOutcome = TransferOutcome(reachedEnd: chunkLength < chunkTarget)
+            return
+        }
+        // Cut or stalled part-way: resume from the first missing byte, a few times without progress.
+        resumesLeft = progressed ? options.resumeAttempts : resumesLeft - 1
+        guard resumesLeft >= 0, Self.isTransient(code) else {
+            let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+            throw TrackingError.upstream("fetching the video failed: \(detail)",
+                                         code: code == CURLE_OPERATION_TIMEDOUT ? "upstream_stalled" : "upstream_unreachable")
+        }
+        let held = Array(UnsafeRawBufferPointer(start: chunk.baseAddress, count: chunkLength))
+        let heldStart = chunkStart
+        try startTransfer(at: end, length: max(chunkTarget - chunkLength, Self.minimumChunk))
+        // Keep the bytes already received readable: the resumed range continues right after them.
+        chunkStart = heldStart
+        held.withUnsafeBytes { chunk.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: held.count) }
+        chunkLength = held.count
+        chunkTarget = min(held.count + chunkTarget, Self.maximumChunk)
+    }
+
+    private func follow(redirect target: String) throws {
+        redirectsFollowed += 1
+        guard !target.isEmpty else {
+            throw TrackingError.upstream("the video server answered HTTP \(responseStatus) without a Location",
+                                         code: "upstream_bad_redirect")
+        }
+        guard redirectsFollowed <= options.maxRedirects else {
+            throw TrackingError.upstream("more than \(options.maxRedirects) redirects", code: "too_many_redirects")
+        }
+        if let refusal = options.destinations.refusal(forURL: target) {
+            throw TrackingError(.forbidden, code: "destination_refused",
+                                "refusing to follow a redirect: \(refusal)", field: "item_stream_url")
+        }
+        url = target
+        _ = cvt_curl_set_string(handle, CURLOPT_URL, url)
     }
 
     private static func isTransient(_ code: CURLcode) -> Bool {
@@ -243,6 +338,11 @@ public final class HTTPByteSource: ByteSource {
         }
         return true
     }
+}
+
+private struct TransferOutcome {
+    /// The server has no bytes past this transfer's end.
+    var reachedEnd: Bool
 }
 
 extension String {

@@ -7,9 +7,10 @@ actor Fixtures {
 
     private var server: VideoServer?
     private var directory: URL?
+    private var faulty: FaultyServer?
 
     /// Names the server knows: crossing.mp4, vtest.avi, tud.mp4, and the re-encodings
-    /// h264-bframes.mp4, vp8.webm, h264.ts (120 frames of Crossing, a keyframe every 24).
+    /// h264-bframes.mp4, h264-faststart.mp4, vp8.webm, h264.ts (120 frames of Crossing, a keyframe every 24).
     func videoServer() async throws -> VideoServer {
         if let server { return server }
         let directory = try makeContainers()
@@ -20,10 +21,28 @@ actor Fixtures {
         return made
     }
 
+    /// Size in bytes of one of the ffmpeg-made files.
+    func size(of name: String) throws -> Int {
+        let path = try makeContainers().appendingPathComponent(name).path
+        return try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+    }
+
+    /// A misbehaving server over the same files (see `FaultyServer`).
+    func faultyServer() async throws -> FaultyServer {
+        if let faulty { return faulty }
+        let directory = try makeContainers()
+        var files = ["crossing.mp4": TestData.crossing, "vtest.avi": TestData.vtest]
+        for name in Self.encodings.keys { files[name] = directory.appendingPathComponent(name).path }
+        let made = try FaultyServer(files: files)
+        faulty = made
+        return made
+    }
+
     static let encodings: [String: [String]] = [
         "h264-bframes.mp4": ["-c:v", "libx264", "-bf", "3", "-g", "24", "-keyint_min", "24", "-sc_threshold", "0",
                              "-pix_fmt", "yuv420p"],
         "vp8.webm": ["-c:v", "libvpx", "-g", "24", "-b:v", "600k"],
+        "h264-faststart.mp4": ["-c:v", "libx264", "-g", "24", "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
         "h264.ts": ["-c:v", "libx264", "-bf", "2", "-g", "24", "-keyint_min", "24", "-sc_threshold", "0",
                     "-pix_fmt", "yuv420p", "-f", "mpegts"],
     ]
