@@ -46,7 +46,7 @@ struct TrackController: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: configuration.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
             throw TrackingError(.tooLarge, code: "body_too_large",
                                 "the request body is over \(configuration.maxBodyBytes) bytes")
         }

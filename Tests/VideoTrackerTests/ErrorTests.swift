@@ -68,3 +68,35 @@ struct ErrorTests {
         #expect(noRoute.status == 404 && noRoute.body.contains("\"error\""))
     }
 }
+
+@Suite("Capacity limits", .serialized)
+struct CapacityTests {
+    @Test("a body over --max-body-bytes gets 413")
+    func bodyTooLarge() async throws {
+        let service = try await ServiceProcess(arguments: ["--max-body-bytes", "2000"])
+        defer { service.stop() }
+        let padding = String(repeating: "x", count: 5000)
+        let answer = try await service.run(["item_stream_url": "http://example.invalid/\(padding)", "bbs": ContractTests.crossingBox,
+                                            "start_frame": 0])
+        #expect(answer.status == 413 && answer.body.contains("body_too_large"), "\(answer.status) \(answer.body)")
+    }
+
+    @Test("over --max-in-flight, a request gets 503 with Retry-After while the running one finishes")
+    func overCapacity() async throws {
+        let server = try await Fixtures.shared.videoServer()
+        let service = try await ServiceProcess(arguments: ["--allow-private-networks", "--max-in-flight", "1"])
+        defer { service.stop() }
+        let long = try JSONSerialization.data(withJSONObject: [
+            "item_stream_url": server.url("vtest.avi"), "bbs": try Contract.people("PETS09-S2L1", frame: 0, ids: [9, 15]),
+            "start_frame": 0, "frame_duration": 150,
+        ] as [String: Any])
+        let url = service.baseURL + "/run"
+        let first = Task { try await curl(url, method: "POST", body: long) }
+        try await Task.sleep(for: .milliseconds(800))
+        let refused = try await service.run(["item_stream_url": server.url("crossing.mp4"), "bbs": ContractTests.crossingBox,
+                                             "start_frame": 0, "frame_duration": 5])
+        #expect(refused.status == 503 && refused.headers["retry-after"] == "1", "\(refused.status) \(refused.body)")
+        #expect(refused.body.contains("over_capacity"))
+        #expect(try await first.value.status == 200)
+    }
+}

@@ -3,7 +3,8 @@
 // Three small groups, each a thin call into a C or C++ library that Swift cannot call directly:
 //   cvt_tracker_*  OpenCV's single-object trackers (C++; every function catches every exception),
 //   cvt_curl_*     libcurl's variadic curl_easy_setopt/getinfo, as typed functions,
-//   cvt_av_*       libav's function-like macros (error codes, "no timestamp").
+//   cvt_av_*       libav's function-like macros (error codes, "no timestamp"),
+//   cvt_malloc_*   glibc's malloc tuning (malloc.h is not in Swift's Glibc module).
 // Decisions (which tracker, when a box is lost, how to seek) live in Swift.
 #ifndef CVIDEOTRACKER_H
 #define CVIDEOTRACKER_H
@@ -120,6 +121,11 @@ int cvt_av_error_eof(void);
 int64_t cvt_av_nopts_value(void);
 /// av_strerror into a caller buffer.
 void cvt_av_error_string(int code, char *buffer, size_t size);
+
+// MARK: - glibc malloc
+
+/// Fixes the mmap threshold and caps the arenas (no-op off glibc). Returns 1 when applied.
+int cvt_malloc_tune(int mmap_threshold_bytes, int max_arenas);
 
 #ifdef __cplusplus
 }

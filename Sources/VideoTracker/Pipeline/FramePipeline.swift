@@ -15,7 +15,6 @@ final class FramePipeline: @unchecked Sendable {
     private var finished = false
     private var stopped = false
     private var failure: Error?
-    private var thread: Thread?
 
     /// Frames `startFrame ..< endFrame`; `depth` buffers at most.
     init(decoder: VideoDecoder, from startFrame: Int, until endFrame: Int, depth: Int) {
@@ -26,9 +25,10 @@ final class FramePipeline: @unchecked Sendable {
     }
 
     func start() {
+        // The thread holds the pipeline until it ends; the pipeline must not hold the thread
+        // (a Thread keeps its closure, so that would be a cycle leaking decoder and buffers).
         let thread = Thread { [self] in produce() }
         thread.name = "video-tracker.decode"
-        self.thread = thread
         thread.start()
     }
 
