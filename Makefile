@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/video-tracker
 DEBUG_BIN = .build/debug/video-tracker
 
-.PHONY: deps build build-debug serve test test-swift test-deploy clean
+.PHONY: deps build build-debug serve test test-swift test-deploy leakcheck clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -44,13 +44,25 @@ serve: build
 	@echo
 	exec $(RELEASE_BIN) serve --host $(HOST) --port $(PORT) $(SERVE_FLAGS)
 
-test: build-debug test-swift test-deploy
+test: build-debug test-swift test-deploy leakcheck
 
 test-swift:
 	VIDEO_TRACKER_BIN=$(DEBUG_BIN) swift test
 
 test-deploy:
 	VIDEO_TRACKER_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider Deploy/tests
+
+# The C shim's create/init/update/destroy cycle for every tracker under LeakSanitizer (gcc's).
+LEAK_DIR := .build/leakcheck
+leakcheck: deps
+	@mkdir -p $(LEAK_DIR)
+	gcc -c -O1 -g -fsanitize=address -fno-omit-frame-pointer -I Sources/CVideoTracker/include \
+	  Tests/ShimLeakCheck/shim_cycle.c -o $(LEAK_DIR)/shim_cycle.o
+	g++ -c -std=c++17 -O1 -g -fsanitize=address -fno-omit-frame-pointer -I Sources/CVideoTracker/include \
+	  $$(pkg-config --cflags-only-I opencv4) Sources/CVideoTracker/opencv_tracker.cpp -o $(LEAK_DIR)/opencv_tracker.o
+	g++ -fsanitize=address $(LEAK_DIR)/shim_cycle.o $(LEAK_DIR)/opencv_tracker.o -o $(LEAK_DIR)/shim_cycle \
+	  -lopencv_core -lopencv_imgproc -lopencv_video -lopencv_tracking
+	ASAN_OPTIONS=detect_leaks=1 $(LEAK_DIR)/shim_cycle
 
 clean:
 	rm -rf .build

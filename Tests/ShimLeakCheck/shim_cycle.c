@@ -1,0 +1,62 @@
+// Leak check of the C shim's create/init/update/destroy cycle, for every tracker kind, built
+// with -fsanitize=address (LeakSanitizer) by `make leakcheck` (part of `make test`). A synthetic
+// textured frame with a moving square is enough: the cycle, not the accuracy, is under test.
+#include "CVideoTracker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { WIDTH = 320, HEIGHT = 240, STRIDE = WIDTH * 3, CYCLES = 5, FRAMES = 8 };
+
+static void draw(uint8_t *pixels, int frame) {
+    for (int y = 0; y < HEIGHT; y++) {
+        for (int x = 0; x < WIDTH; x++) {
+            uint8_t *p = pixels + y * STRIDE + x * 3;
+            uint8_t texture = (uint8_t)((x * 7 + y * 13) ^ (x * y));
+            int inside = x >= 100 + frame * 2 && x < 140 + frame * 2 && y >= 80 && y < 150;
+            p[0] = inside ? 230 : texture;
+            p[1] = inside ? 40 : (uint8_t)(texture / 2);
+            p[2] = inside ? 40 : (uint8_t)(255 - texture);
+        }
+    }
+}
+
+int main(void) {
+    uint8_t *pixels = malloc((size_t)STRIDE * HEIGHT);
+    char error[256];
+    int failures = 0;
+    for (int kind = CVT_TRACKER_CSRT; kind <= CVT_TRACKER_TLD; kind++) {
+        for (int cycle = 0; cycle < CYCLES; cycle++) {
+            cvt_tracker *tracker = cvt_tracker_create((cvt_tracker_kind)kind, NULL, error, sizeof error);
+            if (tracker == NULL) {
+                fprintf(stderr, "kind %d: create failed: %s\n", kind, error);
+                failures++;
+                break;
+            }
+            draw(pixels, 0);
+            cvt_image image = {pixels, WIDTH, HEIGHT, STRIDE};
+            cvt_rect box = {100, 80, 40, 70};
+            if (cvt_tracker_init(tracker, image, box, error, sizeof error) == CVT_FAILED) {
+                fprintf(stderr, "kind %d: init failed: %s\n", kind, error);
+                failures++;
+            }
+            for (int frame = 1; frame < FRAMES; frame++) {
+                draw(pixels, frame);
+                cvt_rect found;
+                cvt_tracker_update(tracker, image, &found, error, sizeof error);
+            }
+            cvt_tracker_destroy(tracker);
+        }
+    }
+    // An exception path: a box far outside the image must come back as CVT_FAILED, not a crash.
+    cvt_tracker *tracker = cvt_tracker_create(CVT_TRACKER_KCF, NULL, error, sizeof error);
+    cvt_image image = {pixels, WIDTH, HEIGHT, STRIDE};
+    cvt_rect outside = {5000, 5000, -10, -10};
+    cvt_status status = cvt_tracker_init(tracker, image, outside, error, sizeof error);
+    printf("bad box: status %d (%s)\n", status, status == CVT_FAILED ? error : "no exception");
+    cvt_tracker_destroy(tracker);
+    free(pixels);
+    printf("shim cycles: %d kinds x %d cycles x %d frames, %d failures\n", CVT_TRACKER_TLD + 1, CYCLES, FRAMES, failures);
+    return failures == 0 ? 0 : 1;
+}
