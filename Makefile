@@ -15,7 +15,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/video-tracker
 DEBUG_BIN = .build/debug/video-tracker
 
-.PHONY: deps build build-debug serve test test-swift test-deploy leakcheck clean
+.PHONY: deps build build-debug serve test test-swift test-deploy test-fuzz leakcheck fuzz bench clean
+FUZZ_SECONDS ?= 300
+# e.g. BENCH_FLAGS=--quick to check the harness in a minute.
+BENCH_FLAGS ?=
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -44,13 +47,27 @@ serve: build
 	@echo
 	exec $(RELEASE_BIN) serve --host $(HOST) --port $(PORT) $(SERVE_FLAGS)
 
-test: build-debug test-swift test-deploy leakcheck
+test: build-debug test-swift test-deploy test-fuzz leakcheck
 
 test-swift:
 	VIDEO_TRACKER_BIN=$(DEBUG_BIN) swift test
 
 test-deploy:
 	VIDEO_TRACKER_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider Deploy/tests
+
+# The request fuzzer: its corpus replayed by the normal build, then 60 s of libFuzzer
+# (an ASan build in .build-fuzz; Fuzz/README.md).
+test-fuzz:
+	swift build --product RequestFuzzer
+	.build/debug/RequestFuzzer Fuzz/corpus
+	Fuzz/run.sh 60
+
+fuzz: deps
+	Fuzz/run.sh $(FUZZ_SECONDS)
+
+# Side by side with the Python original and the decode floor (bench/; minutes; writes bench/results/).
+bench: build
+	bench/run.sh $(BENCH_FLAGS)
 
 # The C shim's create/init/update/destroy cycle for every tracker under LeakSanitizer (gcc's).
 LEAK_DIR := .build/leakcheck
@@ -65,4 +82,4 @@ leakcheck: deps
 	ASAN_OPTIONS=detect_leaks=1 $(LEAK_DIR)/shim_cycle
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -54,11 +54,18 @@ let package = Package(
         .executableTarget(
             name: "VideoTrackerCLI",
             dependencies: [
+                "CVideoTracker",
                 "VideoTracker",
                 "VideoTrackerService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // libFuzzer target over request decoding and validation (Fuzz/run.sh builds it with
+        // -sanitize=fuzzer and -DFUZZING); in a normal build, a replayer: `RequestFuzzer Fuzz/corpus`.
+        .executableTarget(
+            name: "RequestFuzzer",
+            dependencies: ["VideoTracker"]
         ),
         .testTarget(
             name: "VideoTrackerTests",

@@ -37,7 +37,9 @@ public struct TrackRequest: Sendable {
     public init(url: String, annotations: [Annotation], startFrame: Int, frameDuration: Int = defaultFrameDuration,
                 tracker: TrackerKind = .default, lostFrames: LostFrames = .omit, headers: [String: String] = [:]) {
         self.url = url
-        self.annotations = annotations.sorted { $0.id < $1.id }
+        // By UTF-8 bytes: String's < is not a total order across canonically equivalent ids,
+        // and the answer's key order must not depend on the process.
+        self.annotations = annotations.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
         self.startFrame = startFrame
         self.frameDuration = frameDuration
         self.tracker = tracker
@@ -71,6 +73,9 @@ public struct TrackRequest: Sendable {
             let field = path(context.codingPath + [key])
             return .invalid(field, "\(field) is required")
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            if context.codingPath.isEmpty {
+                return TrackingError(.badRequest, code: "malformed_json", "the body must be a JSON object")
+            }
             let field = path(context.codingPath)
             return .invalid(field, "\(field) must be \(Self.name(of: type))")
         case .dataCorrupted(let context):
@@ -171,7 +176,8 @@ private struct WireRequest: Decodable {
 
         for (name, value) in headers ?? [:] {
             let isToken = !name.isEmpty && name.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }
-            guard isToken, !value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+            // Bytes, not Characters: "\r\n" is one Character equal to neither "\r" nor "\n".
+            guard isToken, !value.utf8.contains(where: { $0 == 10 || $0 == 13 }) else {
                 throw TrackingError.invalid("headers.\(name)", "header names must be plain tokens and values one line")
             }
         }
