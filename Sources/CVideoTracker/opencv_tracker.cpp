@@ -39,6 +39,9 @@ cv::Ptr<cv::Tracker> make_csrt(const cvt_csrt_tuning *tuning) {
         if (tuning->number_of_scales > 0) params.number_of_scales = tuning->number_of_scales;
         if (tuning->admm_iterations > 0) params.admm_iterations = tuning->admm_iterations;
         if (tuning->use_segmentation >= 0) params.use_segmentation = tuning->use_segmentation != 0;
+        if (tuning->padding > 0) params.padding = tuning->padding;
+        if (tuning->hog_channels > 0) params.num_hog_channels_used = tuning->hog_channels;
+        if (tuning->use_color_names >= 0) params.use_color_names = tuning->use_color_names != 0;
     }
     return cv::TrackerCSRT::create(params);
 }

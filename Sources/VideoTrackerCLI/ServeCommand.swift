@@ -29,6 +29,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         keepResidentMemoryFlat()
+        // Requests and their trackers already run in parallel on every core; OpenCV's own thread
+        // pool on top would only compete for the same cores.
+        cvt_set_opencv_threads(1)
         var configuration = ServiceConfiguration()
         configuration.host = host
         configuration.port = port

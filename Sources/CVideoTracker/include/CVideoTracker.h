@@ -44,6 +44,9 @@ typedef struct {
     int32_t number_of_scales;
     int32_t admm_iterations;
     int32_t use_segmentation; // -1 default, 0 off, 1 on
+    float padding;
+    int32_t hog_channels;
+    int32_t use_color_names;  // -1 default, 0 off, 1 on
 } cvt_csrt_tuning;
 
 /// A BGR image, 8 bits a channel, borrowed (never copied or kept) for one call.

@@ -16,7 +16,13 @@ final class ObjectTracker: @unchecked Sendable {
     init(kind: TrackerKind) throws {
         self.kind = kind
         var error = [CChar](repeating: 0, count: 512)
-        guard let made = cvt_tracker_create(kind.shimKind, nil, &error, error.count) else {
+        let made: OpaquePointer?
+        if var tuning = kind.csrtTuning {
+            made = cvt_tracker_create(kind.shimKind, &tuning, &error, error.count)
+        } else {
+            made = cvt_tracker_create(kind.shimKind, nil, &error, error.count)
+        }
+        guard let made else {
             throw TrackingError(.internalFailure, code: "tracker_create_failed",
                                 "OpenCV could not create a \(kind.rawValue) tracker: \(String(cText: error))",
                                 field: "tracker")
