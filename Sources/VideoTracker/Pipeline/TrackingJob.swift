@@ -29,8 +29,11 @@ public final class TrackingJob: @unchecked Sendable {
         let decoder = try VideoDecoder(source: try openSource(), decoderThreads: options.decoderThreads)
         let startBoxes = try checkedBoxes(width: decoder.width, height: decoder.height)
 
+        // Up to 8 frames a batch, fewer for large frames (at most ~24 MiB of pixels held).
+        let frameBytes = max(1, decoder.width * decoder.height * 3)
+        let batchSize = options.parallel ? max(1, min(8, (24 << 20) / frameBytes)) : 1
         let pipeline = FramePipeline(decoder: decoder, from: request.startFrame, until: request.endFrame,
-                                     depth: options.prefetchFrames)
+                                     depth: batchSize + options.prefetchFrames)
         pipeline.start()
         defer { pipeline.stop() }
 
@@ -55,31 +58,37 @@ public final class TrackingJob: @unchecked Sendable {
 
         var stopReason = StopReason.completed
         var detail: String?
-        while true {
+        var videoEnded = false
+        while !videoEnded {
             if let reason = stopSignal.reason {
                 stopReason = reason
                 break
             }
-            let buffer: FrameBuffer?
+            // A few frames at a time: each tracker then runs through the batch on its own, so a
+            // slow tracker holds the others back once a batch instead of once a frame.
+            var batch: [FrameBuffer] = []
             do {
-                buffer = try pipeline.next()
+                while batch.count < batchSize, let buffer = try pipeline.next() { batch.append(buffer) }
             } catch {
-                // Work done is never thrown away: a failure after the first frame ends the job early.
+                // Work done is never thrown away: a failure after the first frame ends the job early,
+                // once the frames that did arrive are tracked.
                 stopReason = stopSignal.reason ?? .upstreamFailed
                 detail = (error as? TrackingError)?.message ?? "\(error)"
-                break
+                videoEnded = true
             }
-            guard let buffer else {
-                if framesTracked < request.frameDuration { stopReason = .videoEnded }
-                break
+            if batch.count < batchSize && detail == nil {
+                videoEnded = true
+                if framesTracked + batch.count < request.frameDuration { stopReason = .videoEnded }
             }
-            let boxes = trackers.update(on: buffer)
-            let number = buffer.number
-            pipeline.recycle(buffer)
-            for (index, box) in boxes.enumerated() where box == nil { lostFrames[index] += 1 }
-            framesTracked += 1
-            onFrame(FrameUpdate(frame: number, boxes: boxes,
-                                progress: min(1, Double(number - request.startFrame + 1) / duration)))
+            let boxesByFrame = trackers.update(on: batch)
+            for (buffer, boxes) in zip(batch, boxesByFrame) {
+                let number = buffer.number
+                pipeline.recycle(buffer)
+                for (index, box) in boxes.enumerated() where box == nil { lostFrames[index] += 1 }
+                framesTracked += 1
+                onFrame(FrameUpdate(frame: number, boxes: boxes,
+                                    progress: min(1, Double(number - request.startFrame + 1) / duration)))
+            }
         }
         if detail == nil, !trackers.failures.isEmpty {
             detail = trackers.failures.sorted { $0.key < $1.key }

@@ -28,18 +28,48 @@ final class TrackerGroup: @unchecked Sendable {
         return nil
     }
 
-    /// One box per tracker, nil where it lost its object.
-    func update(on frame: FrameBuffer) -> [Box?] {
-        let outcomes = run { index in failed[index] ? .lost : trackers[index].update(on: frame) }
-        return outcomes.enumerated().map { index, outcome in
-            switch outcome {
-            case .located(let box): return box
-            case .lost: return nil
-            case .failed(let reason):
-                failed[index] = true
-                failures[index] = reason
-                return nil
+    /// For each frame in order, one box per tracker (nil where it lost its object). Each tracker
+    /// goes through the frames in order on its own thread; trackers run in parallel.
+    func update(on frames: [FrameBuffer]) -> [[Box?]] {
+        guard !frames.isEmpty else { return [] }
+        let frameCount = frames.count
+        var results = [Box?](repeating: nil, count: trackers.count * frameCount)
+        var failures = [String?](repeating: nil, count: trackers.count)
+        let alreadyFailed = failed
+        results.withUnsafeMutableBufferPointer { resultSlots in
+            failures.withUnsafeMutableBufferPointer { failureSlots in
+                // Each tracker writes only its own row and its own failure slot.
+                let rows = Slots(buffer: resultSlots), reasons = Slots(buffer: failureSlots)
+                forEachTracker { index in
+                    guard !alreadyFailed[index] else { return }
+                    for (position, frame) in frames.enumerated() {
+                        switch self.trackers[index].update(on: frame) {
+                        case .located(let box): rows.buffer[index * frameCount + position] = box
+                        case .lost: continue
+                        case .failed(let reason):
+                            reasons.buffer[index] = reason
+                            return  // not used again; its later frames stay lost
+                        }
+                    }
+                }
             }
+        }
+        for (index, reason) in failures.enumerated() {
+            if let reason {
+                failed[index] = true
+                self.failures[index] = reason
+            }
+        }
+        return (0..<frameCount).map { position in
+            (0..<trackers.count).map { results[$0 * frameCount + position] }
+        }
+    }
+
+    private func forEachTracker(_ body: @Sendable (Int) -> Void) {
+        if !parallel || trackers.count < 2 {
+            for index in trackers.indices { body(index) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: trackers.count, execute: body)
         }
     }
 
@@ -60,6 +90,6 @@ final class TrackerGroup: @unchecked Sendable {
     }
 }
 
-private struct Slots: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<ObjectTracker.Outcome>
+private struct Slots<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
 }
