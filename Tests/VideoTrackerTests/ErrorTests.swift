@@ -86,13 +86,7 @@ struct CapacityTests {
         let server = try await Fixtures.shared.videoServer()
         let service = try await ServiceProcess(arguments: ["--allow-private-networks", "--max-in-flight", "1"])
         defer { service.stop() }
-        let long = try JSONSerialization.data(withJSONObject: [
-            "item_stream_url": server.url("vtest.avi"), "bbs": try Contract.people("PETS09-S2L1", frame: 0, ids: [9, 15]),
-            "start_frame": 0, "frame_duration": 150,
-        ] as [String: Any])
-        let url = service.baseURL + "/run"
-        let first = Task { try await curl(url, method: "POST", body: long) }
-        try await Task.sleep(for: .milliseconds(800))
+        let first = try await service.startLongRequest(videos: server)
         let refused = try await service.run(["item_stream_url": server.url("crossing.mp4"), "bbs": ContractTests.crossingBox,
                                              "start_frame": 0, "frame_duration": 5])
         #expect(refused.status == 503 && refused.headers["retry-after"] == "1", "\(refused.status) \(refused.body)")

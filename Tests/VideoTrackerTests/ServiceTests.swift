@@ -73,14 +73,7 @@ struct ShutdownTests {
         let server = try await Fixtures.shared.videoServer()
         let service = try await ServiceProcess(arguments: ["--allow-private-networks"])
         defer { service.stop() }
-        let body = try JSONSerialization.data(withJSONObject: [
-            "item_stream_url": server.url("vtest.avi"), "bbs": try Contract.people("PETS09-S2L1", frame: 0, ids: [9, 15]),
-            "start_frame": 0, "frame_duration": 150,
-        ] as [String: Any])
-        let url = service.baseURL + "/run"
-        let answer = Task { try await curl(url, method: "POST", body: body) }
-        // Two CSRT trackers over 150 frames take seconds: the request is surely in flight by now.
-        try await Task.sleep(for: .milliseconds(800))
+        let answer = try await service.startLongRequest(videos: server)
         kill(service.process.processIdentifier, SIGTERM)
         let result = try await answer.value
         #expect(result.status == 200 && result.headers["x-tracking-partial"] == "false")

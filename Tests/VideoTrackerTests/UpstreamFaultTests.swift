@@ -61,7 +61,8 @@ struct UpstreamFaultTests {
     func stallEndsAtDeadline() async throws {
         let faulty = try await Fixtures.shared.faultyServer()
         let size = try await Fixtures.shared.size(of: "h264-faststart.mp4")
-        let service = try await ServiceProcess(arguments: ["--allow-private-networks", "--deadline", "3", "--stall-timeout", "60"])
+        // 6 s: room for a loaded machine to track the frames before the stall first.
+        let service = try await ServiceProcess(arguments: ["--allow-private-networks", "--deadline", "6", "--stall-timeout", "60"])
         defer { service.stop() }
         let began = Date()
         let answer = try await service.run([
@@ -70,8 +71,8 @@ struct UpstreamFaultTests {
             "bbs": ["w": [["x": 205, "y": 151], ["x": 222, "y": 201]]], "start_frame": 0, "frame_duration": 120,
         ])
         let seconds = Date().timeIntervalSince(began)
-        #expect(seconds < 15, "answered after \(seconds) s: the deadline is 3 s")
-        #expect(answer.status == 200 && answer.headers["x-tracking-partial"] == "true", "\(answer.status) \(answer.body)")
+        #expect(seconds < 20, "answered after \(seconds) s: the deadline is 6 s")
+        #expect(answer.status == 200 && answer.headers["x-tracking-partial"] == "true", "\(answer.status) \(answer.body.prefix(300))")
         #expect(((answer.json as? [String: [String: Any]])?["w"]?.count ?? 0) > 10)
     }
 

@@ -123,6 +123,21 @@ final class ServiceProcess: @unchecked Sendable {
     }
 }
 
+extension ServiceProcess {
+    /// Starts a request that takes seconds (two CSRT people over 150 frames of vtest.avi) and
+    /// returns once it is surely in flight.
+    func startLongRequest(videos: VideoServer) async throws -> Task<HTTPAnswer, Error> {
+        let body = try JSONSerialization.data(withJSONObject: [
+            "item_stream_url": videos.url("vtest.avi"), "bbs": try Contract.people("PETS09-S2L1", frame: 0, ids: [9, 15]),
+            "start_frame": 0, "frame_duration": 150,
+        ] as [String: Any])
+        let url = baseURL + "/run"
+        let answer = Task { try await curl(url, method: "POST", body: body) }
+        try await Task.sleep(for: .milliseconds(800))
+        return answer
+    }
+}
+
 /// A port the kernel says is free now (bound to port 0, then released).
 func freePort() throws -> Int {
     let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
