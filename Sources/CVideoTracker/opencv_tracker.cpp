@@ -24,6 +24,10 @@ namespace {
 void write_error(char *error, size_t size, const char *message) {
     if (error == nullptr || size == 0) return;
     std::snprintf(error, size, "%s", message);
+    // OpenCV's messages end in a line break; JSON error messages should not.
+    for (size_t end = std::strlen(error); end > 0 && (error[end - 1] == '\n' || error[end - 1] == ' '); end--) {
+        error[end - 1] = '\0';
+    }
 }
 
 cv::Mat borrow(const cvt_image &image) {
