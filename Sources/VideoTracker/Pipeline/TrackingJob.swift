@@ -29,9 +29,10 @@ public final class TrackingJob: @unchecked Sendable {
         let decoder = try VideoDecoder(source: try openSource(), decoderThreads: options.decoderThreads)
         let startBoxes = try checkedBoxes(width: decoder.width, height: decoder.height)
 
-        // Up to 8 frames a batch, fewer for large frames (at most ~24 MiB of pixels held).
+        // Up to 8 frames a batch, fewer for large frames (at most ~24 MiB of pixels held); one
+        // tracker has no one to wait for, so it takes each frame as soon as it is decoded.
         let frameBytes = max(1, decoder.width * decoder.height * 3)
-        let batchSize = options.parallel ? max(1, min(8, (24 << 20) / frameBytes)) : 1
+        let batchSize = options.parallel && startBoxes.count > 1 ? max(1, min(8, (24 << 20) / frameBytes)) : 1
         let pipeline = FramePipeline(decoder: decoder, from: request.startFrame, until: request.endFrame,
                                      depth: batchSize + options.prefetchFrames)
         pipeline.start()
