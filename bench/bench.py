@@ -15,8 +15,8 @@ the per-round ratios:
 - seek cost: start_frame 0, 300 and 3000 on vtest looped past 3000 frames, against decoding from 0.
 
 Writes bench/results/latest.md (the table) and bench/results/latest.png (frames per second against
-number of objects); raw samples go to bench/work/<mode>/samples.json. Videos are made with ffmpeg
-into bench/work/ (git-ignored) once and reused.
+number of objects); raw samples go to bench/scratch/<mode>/samples.json. Videos are made with ffmpeg
+into bench/scratch/ (git-ignored) once and reused.
 
     bench/run.sh            # the full run (about 10-15 minutes on 2 cores)
     bench/run.sh --quick    # tiny sizes, one minute or so: checks the harness, not the speed
@@ -42,7 +42,7 @@ from typing import Callable, Optional
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 TESTDATA = REPO.parent / "shared" / "testdata"
-WORK = BENCH / "work"
+WORK = BENCH / "scratch"
 RESULTS = BENCH / "results"
 
 sys.path.insert(0, str(REPO / "Deploy" / "tests"))
@@ -259,7 +259,7 @@ def keyframes(path: Path) -> list[int]:
 
 
 def make_videos(config: Config) -> dict:
-    """The bench's videos in bench/work/<mode>/, made once: the test data is linked, not copied."""
+    """The bench's videos in bench/scratch/<mode>/, made once: the test data is linked, not copied."""
     work = config.work
     work.mkdir(parents=True, exist_ok=True)
     for name, target in (("vtest.avi", VTEST), ("Crossing.mp4", CROSSING)):
@@ -713,7 +713,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=0, help="rounds per comparison (default 3)")
     parser.add_argument("--binary", type=Path, default=REPO / ".build" / "release" / "video-tracker")
     parser.add_argument("--out", type=Path, default=None,
-                        help="results folder (default bench/results, or bench/work/quick for --quick)")
+                        help="results folder (default bench/results, or bench/scratch/quick for --quick)")
     args = parser.parse_args()
     config = make_config(args)
     if config.rounds < 3 and not config.quick:
