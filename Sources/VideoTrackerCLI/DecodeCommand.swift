@@ -11,8 +11,7 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "First frame (seeks to it).") var startFrame = 0
     @Option(help: "Frames to decode (default: to the end).") var frameDuration: Int?
     @Flag(help: "Also convert each frame to BGR, as tracking does.") var convert = false
-    @Flag(help: "Allow fetching videos from loopback, private and link-local addresses.")
-    var allowPrivateNetworks = false
+    @OptionGroup var upstream: UpstreamOptions
     @Option(help: "libavcodec threads (0: libavcodec decides).") var decoderThreads = 0
 
     func run() throws {
@@ -21,7 +20,9 @@ struct DecodeCommand: ParsableCommand {
             let source: ByteSource
             if url.hasPrefix("http://") || url.hasPrefix("https://") {
                 var options = HTTPSourceOptions()
-                options.destinations = DestinationPolicy(allowPrivateNetworks: allowPrivateNetworks)
+                options.destinations = upstream.destinations
+                options.connectTimeoutSeconds = upstream.connectTimeout
+                options.stallTimeoutSeconds = upstream.stallTimeout
                 source = try HTTPByteSource(url: url, options: options)
             } else {
                 source = try FileByteSource(path: url)

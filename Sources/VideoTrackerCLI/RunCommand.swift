@@ -17,14 +17,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Lost frames: omit (leave out) or null.") var lost = LostFrames.omit.rawValue
     @Option(name: .customLong("header"), help: "A header for every ranged read, as 'Name: value' (repeatable).")
     var headers: [String] = []
-    @Flag(help: "Allow fetching videos from loopback, private and link-local addresses.")
-    var allowPrivateNetworks = false
+    @OptionGroup var upstream: UpstreamOptions
     @Flag(help: "Print one JSON line per frame as it is tracked, then a line of totals (as Accept: application/x-ndjson).")
     var ndjson = false
-    @Option(name: .customLong("allow-host"), help: "Only fetch videos from this host (repeatable; '.example.com' allows its subdomains).")
-    var allowedHosts: [String] = []
-    @Option(help: "Seconds to wait for the video server to accept a connection.") var connectTimeout = 10
-    @Option(help: "Seconds without a byte from the video server before a transfer is abandoned.") var stallTimeout = 15
     @Flag(help: "Update trackers one after another instead of on all cores.") var sequential = false
     @Option(help: "Seconds after which tracking stops and returns what it has.") var deadline: Double?
 
@@ -38,9 +33,9 @@ struct RunCommand: ParsableCommand {
             }
             var options = TrackingOptions()
             options.allowLocalFiles = true
-            options.destinations = DestinationPolicy(allowPrivateNetworks: allowPrivateNetworks, allowedHosts: allowedHosts)
-            options.connectTimeoutSeconds = connectTimeout
-            options.stallTimeoutSeconds = stallTimeout
+            options.destinations = upstream.destinations
+            options.connectTimeoutSeconds = upstream.connectTimeout
+            options.stallTimeoutSeconds = upstream.stallTimeout
             options.parallel = !sequential
             if let deadline { options.deadline = .now + .milliseconds(Int(deadline * 1000)) }
             let job = TrackingJob(request: request, options: options)

@@ -11,12 +11,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
-    @Flag(help: "Allow fetching videos from loopback, private and link-local addresses.")
-    var allowPrivateNetworks = false
-    @Option(name: .customLong("allow-host"), help: "Only fetch videos from this host (repeatable; '.example.com' allows its subdomains).")
-    var allowedHosts: [String] = []
-    @Option(help: "Seconds to wait for the video server to accept a connection.") var connectTimeout = 10
-    @Option(help: "Seconds without a byte from the video server before a transfer is abandoned.") var stallTimeout = 15
+    @OptionGroup var upstream: UpstreamOptions
     @Option(help: "Tracking requests at once; more get 503 with Retry-After.") var maxInFlight = 10
     @Option(help: "Seconds after which a request returns what it has, marked partial.") var deadline = 55.0
     @Option(help: "Most annotations in one request.") var maxAnnotations = 50
@@ -35,10 +30,10 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServiceConfiguration()
         configuration.host = host
         configuration.port = port
-        configuration.allowPrivateNetworks = allowPrivateNetworks
-        configuration.allowedHosts = allowedHosts
-        configuration.connectTimeoutSeconds = connectTimeout
-        configuration.stallTimeoutSeconds = stallTimeout
+        configuration.allowPrivateNetworks = upstream.allowPrivateNetworks
+        configuration.allowedHosts = upstream.allowedHosts
+        configuration.connectTimeoutSeconds = upstream.connectTimeout
+        configuration.stallTimeoutSeconds = upstream.stallTimeout
         configuration.maxInFlight = maxInFlight
         configuration.deadlineSeconds = deadline
         configuration.limits.maxAnnotations = maxAnnotations

@@ -256,14 +256,13 @@ public final class HTTPByteSource: ByteSource {
             throw TrackingError.upstream("fetching the video failed: \(detail)",
                                          code: code == CURLE_OPERATION_TIMEDOUT ? "upstream_stalled" : "upstream_unreachable")
         }
-        let held = Array(UnsafeRawBufferPointer(start: chunk.baseAddress, count: chunkLength))
-        let heldStart = chunkStart
+        let (heldStart, heldLength) = (chunkStart, chunkLength)
         try startTransfer(at: end, length: max(chunkTarget - chunkLength, Self.minimumChunk))
-        // Keep the bytes already received readable: the resumed range continues right after them.
+        // The bytes already received stay readable in place: startTransfer only resets the
+        // bookkeeping, and the resumed range is appended right after them.
         chunkStart = heldStart
-        held.withUnsafeBytes { chunk.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: held.count) }
-        chunkLength = held.count
-        chunkTarget = min(held.count + chunkTarget, Self.maximumChunk)
+        chunkLength = heldLength
+        chunkTarget = min(heldLength + chunkTarget, Self.maximumChunk)
     }
 
     private func follow(redirect target: String) throws {

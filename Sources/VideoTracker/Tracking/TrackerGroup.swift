@@ -75,16 +75,10 @@ final class TrackerGroup: @unchecked Sendable {
 
     private func run(_ body: @Sendable (Int) -> ObjectTracker.Outcome) -> [ObjectTracker.Outcome] {
         var outcomes = [ObjectTracker.Outcome](repeating: .lost, count: trackers.count)
-        if !parallel || trackers.count < 2 {
-            for index in trackers.indices { outcomes[index] = body(index) }
-            return outcomes
-        }
         outcomes.withUnsafeMutableBufferPointer { results in
-            // Each iteration writes its own slot, so the shared buffer needs no lock.
+            // Each tracker writes its own slot, so the shared buffer needs no lock.
             let slots = Slots(buffer: results)
-            DispatchQueue.concurrentPerform(iterations: trackers.count) { index in
-                slots.buffer[index] = body(index)
-            }
+            forEachTracker { index in slots.buffer[index] = body(index) }
         }
         return outcomes
     }
