@@ -29,12 +29,12 @@ public final class TrackingJob: @unchecked Sendable {
         let decoder = try VideoDecoder(source: try openSource(), decoderThreads: options.decoderThreads)
         let startBoxes = try checkedBoxes(width: decoder.width, height: decoder.height)
 
-        // Up to 8 frames a batch, fewer for large frames (at most ~24 MiB of pixels held); one
-        // tracker has no one to wait for, so it takes each frame as soon as it is decoded.
+        // Trackers may run up to `window` frames apart (at most ~24 MiB of pixels held), so one
+        // that is slow on a frame does not hold the others back; the decoder runs ahead of that.
         let frameBytes = max(1, decoder.width * decoder.height * 3)
-        let batchSize = options.parallel && startBoxes.count > 1 ? max(1, min(8, (24 << 20) / frameBytes)) : 1
+        let window = options.parallel && startBoxes.count > 1 ? max(1, min(8, (24 << 20) / frameBytes)) : 1
         let pipeline = FramePipeline(decoder: decoder, from: request.startFrame, until: request.endFrame,
-                                     depth: batchSize + options.prefetchFrames)
+                                     depth: window + options.prefetchFrames)
         pipeline.start()
         defer { pipeline.stop() }
 
@@ -43,8 +43,8 @@ public final class TrackingJob: @unchecked Sendable {
             throw TrackingError.unprocessable("start_frame", code: "start_frame_past_end",
                                               "start_frame \(request.startFrame) is past the end of the video\(count)")
         }
-        let trackers = try TrackerGroup(kind: request.tracker, count: startBoxes.count, parallel: options.parallel)
-        if let refusal = trackers.start(on: first, boxes: startBoxes) {
+        let trackers = try TrackerGroup(kind: request.tracker, boxes: startBoxes, parallel: options.parallel)
+        if let refusal = trackers.start(on: first) {
             let field = "bbs.\(request.annotations[refusal.index].id)"
             throw TrackingError.unprocessable(field, code: "tracker_refused_box",
                                               "the \(request.tracker.rawValue) tracker could not start on \(field): \(refusal.reason)")
@@ -59,37 +59,25 @@ public final class TrackingJob: @unchecked Sendable {
 
         var stopReason = StopReason.completed
         var detail: String?
-        var videoEnded = false
-        while !videoEnded {
-            if let reason = stopSignal.reason {
-                stopReason = reason
-                break
-            }
-            // A few frames at a time: each tracker then runs through the batch on its own, so a
-            // slow tracker holds the others back once a batch instead of once a frame.
-            var batch: [FrameBuffer] = []
-            do {
-                while batch.count < batchSize, let buffer = try pipeline.next() { batch.append(buffer) }
-            } catch {
-                // Work done is never thrown away: a failure after the first frame ends the job early,
-                // once the frames that did arrive are tracked.
-                stopReason = stopSignal.reason ?? .upstreamFailed
-                detail = (error as? TrackingError)?.message ?? "\(error)"
-                videoEnded = true
-            }
-            if batch.count < batchSize && detail == nil {
-                videoEnded = true
-                if framesTracked + batch.count < request.frameDuration { stopReason = .videoEnded }
-            }
-            let boxesByFrame = trackers.update(on: batch)
-            for (buffer, boxes) in zip(batch, boxesByFrame) {
-                let number = buffer.number
-                pipeline.recycle(buffer)
-                for (index, box) in boxes.enumerated() where box == nil { lostFrames[index] += 1 }
-                framesTracked += 1
-                onFrame(FrameUpdate(frame: number, boxes: boxes,
-                                    progress: min(1, Double(number - request.startFrame + 1) / duration)))
-            }
+        let end = trackers.track(window: window, nextFrame: { try pipeline.next() },
+                                 stopReason: { stopSignal.reason }) { buffer, boxes in
+            let number = buffer.number
+            pipeline.recycle(buffer)
+            for (index, box) in boxes.enumerated() where box == nil { lostFrames[index] += 1 }
+            framesTracked += 1
+            onFrame(FrameUpdate(frame: number, boxes: boxes,
+                                progress: min(1, Double(number - request.startFrame + 1) / duration)))
+        }
+        switch end {
+        case .framesEnded:
+            if framesTracked < request.frameDuration { stopReason = .videoEnded }
+        case .stopped(let reason):
+            stopReason = reason
+        case .sourceFailed(let error):
+            // Work done is never thrown away: a failure after the first frame ends the job early,
+            // once the frames that did arrive are tracked.
+            stopReason = stopSignal.reason ?? .upstreamFailed
+            detail = (error as? TrackingError)?.message ?? "\(error)"
         }
         if detail == nil, !trackers.failures.isEmpty {
             detail = trackers.failures.sorted { $0.key < $1.key }

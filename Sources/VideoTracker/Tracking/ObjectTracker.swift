@@ -11,13 +11,17 @@ final class ObjectTracker: @unchecked Sendable {
     }
 
     let kind: TrackerKind
+    /// The box it starts on, as asked.
+    let box: Box
     private let tracker: OpaquePointer
 
-    init(kind: TrackerKind) throws {
+    /// A tracker for `box`, which `start` begins on (csrt-fast's parameters depend on its size).
+    init(kind: TrackerKind, box: Box) throws {
         self.kind = kind
+        self.box = box
         var error = [CChar](repeating: 0, count: 512)
         let made: OpaquePointer?
-        if var tuning = kind.csrtTuning {
+        if var tuning = kind.csrtTuning(for: box) {
             made = cvt_tracker_create(kind.shimKind, &tuning, &error, error.count)
         } else {
             made = cvt_tracker_create(kind.shimKind, nil, &error, error.count)
@@ -32,7 +36,7 @@ final class ObjectTracker: @unchecked Sendable {
 
     deinit { cvt_tracker_destroy(tracker) }
 
-    func start(on frame: FrameBuffer, box: Box) -> Outcome {
+    func start(on frame: FrameBuffer) -> Outcome {
         var error = [CChar](repeating: 0, count: 512)
         let rect = cvt_rect(x: box.left, y: box.top, width: box.width, height: box.height)
         switch cvt_tracker_init(tracker, frame.image, rect, &error, error.count) {

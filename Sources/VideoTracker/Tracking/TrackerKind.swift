@@ -29,15 +29,19 @@ public enum TrackerKind: String, Sendable, CaseIterable {
         }
     }
 
-    /// OpenCV parameters that differ from its defaults; nil keeps them all.
+    /// OpenCV parameters for a tracker on `box`: nil (OpenCV's defaults) for all but csrt-fast.
     ///
-    /// csrt-fast searches a smaller window around the target (padding 2 instead of 3): 29% less
-    /// CPU per update, and on the test data mean IoU 0.717 on Crossing (CSRT 0.721), 0.784 on
-    /// vtest person 9 (0.773) and 0.529 on TUD person 3 (0.451). Smaller templates, fewer scales
-    /// or ADMM iterations were cheaper but lost vtest person 9 or TUD (see the README).
-    var csrtTuning: cvt_csrt_tuning? {
+    /// csrt stays exactly OpenCV's, box for box the same as the Python original. csrt-fast searches
+    /// a smaller window around the target (padding 2 instead of 3), raised to the next size
+    /// OpenCV's DFT is quick at (see `CSRTGrid`): about half the CPU per update of CSRT, at the
+    /// same mean IoU over 55 pedestrian tracks of PETS09 and TUD (see the README). Smaller
+    /// templates were cheaper but lost accuracy on vtest's small pedestrians.
+    func csrtTuning(for box: Box) -> cvt_csrt_tuning? {
         guard self == .csrtFast else { return nil }
+        // The shim hands OpenCV the box rounded to whole pixels; the grid follows from those.
+        let width = Int(box.width.rounded(.toNearestOrEven)), height = Int(box.height.rounded(.toNearestOrEven))
+        let padding = CSRTGrid.padding(from: 2, width: width, height: height)
         return cvt_csrt_tuning(template_size: 0, number_of_scales: 0, admm_iterations: 0, use_segmentation: -1,
-                               padding: 2, hog_channels: 0, use_color_names: -1)
+                               padding: padding, hog_channels: 0, use_color_names: -1)
     }
 }

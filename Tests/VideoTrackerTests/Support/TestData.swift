@@ -47,6 +47,18 @@ enum TestData {
         return boxes
     }
 
+    /// One person's boxes of a MOT sequence, by decoded frame index.
+    static func motTrack(_ sequence: String, person: Int) throws -> [Int: Box] {
+        let text = try String(contentsOfFile: path("mot/\(sequence)/gt/gt.txt"), encoding: .utf8)
+        var boxes: [Int: Box] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let values = line.split(separator: ",").compactMap { Double($0) }
+            guard values.count >= 7, Int(values[1]) == person, values[6] != 0 else { continue }
+            boxes[Int(values[0]) - 1] = Box(x: values[2], y: values[3], width: values[4], height: values[5])
+        }
+        return boxes
+    }
+
     /// The contract's box JSON for a request.
     static func boxJSON(_ box: Box) -> [[String: Double]] {
         [["x": box.left, "y": box.top], ["x": box.right, "y": box.bottom]]
