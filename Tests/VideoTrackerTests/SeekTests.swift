@@ -42,6 +42,20 @@ struct SeekTests {
         #expect(fetched < fileSize / 3, "fetched \(fetched) of \(fileSize) bytes to show 5 frames near the end")
     }
 
+    @Test("before the target, frames no other frame refers to are not decoded at all")
+    func seekSkipsUnreferencedFrames() async throws {
+        let server = try await Fixtures.shared.videoServer()
+        let url = server.url("h264-bframes.mp4")
+        // Keyframes every 24 frames: reaching frame 47 from frame 24 takes 24 frames without skipping.
+        let decoded = try await onThread {
+            let decoder = try Self.decoder(url)
+            let landed = try decoder.seek(toFrame: 47)
+            return (landed, decoder.framesDecoded)
+        }
+        #expect(decoded.0 == 47)
+        #expect(decoded.1 < 20, "decoded \(decoded.1) frames to reach frame 47 from the keyframe at 24")
+    }
+
     static func decoder(_ url: String) throws -> VideoDecoder {
         var options = HTTPSourceOptions()
         options.destinations = DestinationPolicy(allowPrivateNetworks: true)

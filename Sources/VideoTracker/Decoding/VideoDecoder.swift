@@ -30,6 +30,9 @@ public final class VideoDecoder {
     /// broken pictures, so packets are dropped until a keyframe.
     private var awaitingKeyframe = false
     private var lastNumber: Int?
+    /// During a seek, the first timestamp of the target frame: packets before it have their
+    /// non-reference frames skipped (see `seek`).
+    private var skippingBefore: Int64?
 
     /// Frames decoded so far, handed out or skipped.
     public private(set) var framesDecoded = 0
@@ -124,11 +127,16 @@ public final class VideoDecoder {
     @discardableResult
     public func seek(toFrame target: Int) throws -> Int? {
         if target <= 0 && framesDecoded == 0 { return try nextFrame() }
+        // Frames before the target that no other frame is predicted from (most B-frames) need not
+        // be decoded at all: the target's pixels cannot depend on them. From the first packet shown
+        // at or after the target's time every frame is decoded again, so the target itself is.
+        defer { stopSkipping() }
         var backoff = 0.5 / clock.framesPerSecond
         while true {
             let timestamp = clock.timestamp(ofFrame: target, earlierBy: backoff)
             let fromStart = timestamp <= clock.startTimestamp
             reposition(to: fromStart ? nil : timestamp)
+            startSkipping(before: clock.timestamp(ofFrame: target, earlierBy: 0.5 / clock.framesPerSecond))
             guard let first = try nextFrame() else {
                 if fromStart { return nil }
                 backoff = backoff * 4 + 1
@@ -177,6 +185,17 @@ public final class VideoDecoder {
         if timestamp == nopts { timestamp = frame!.pointee.pts }
         if timestamp == nopts { return (lastNumber ?? -1) + 1 }
         return clock.frameNumber(at: timestamp)
+    }
+
+    private func startSkipping(before timestamp: Int64) {
+        skippingBefore = timestamp
+        codec!.pointee.skip_frame = AVDISCARD_NONREF
+    }
+
+    private func stopSkipping() {
+        guard skippingBefore != nil else { return }
+        skippingBefore = nil
+        codec!.pointee.skip_frame = AVDISCARD_DEFAULT
     }
 
     /// Seeks the demuxer (nil: to the start) and resets the decoder.
@@ -228,6 +247,11 @@ public final class VideoDecoder {
             if awaitingKeyframe {
                 guard packet!.pointee.flags & AV_PKT_FLAG_KEY != 0 else { continue }
                 awaitingKeyframe = false
+            }
+            if let limit = skippingBefore {
+                // No timestamp: no telling whether it is the target, so decode everything from here.
+                let shown = packet!.pointee.pts
+                if shown == cvt_av_nopts_value() || shown >= limit { stopSkipping() }
             }
             // A corrupt packet is dropped; the decoder recovers at the next good one.
             _ = avcodec_send_packet(codec, packet)
