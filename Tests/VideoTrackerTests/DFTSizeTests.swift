@@ -39,7 +39,7 @@ struct DFTSizeTests {
         }
     }
 
-    @Test("csrt keeps OpenCV's parameters; csrt-fast sets only the padding")
+    @Test("csrt keeps OpenCV's parameters; csrt-fast sets padding, scales and ADMM iterations")
     func tuning() throws {
         let person12 = Box(x: 520, y: 149, width: 22.96, height: 70.23)
         #expect(TrackerKind.csrt.csrtTuning(for: person12) == nil)
@@ -48,6 +48,7 @@ struct DFTSizeTests {
         // 23 x 70 at padding 2 gives 31 cells (a prime); 32 needs padding 2.05.
         #expect(CSRTGrid(width: 23, height: 70, padding: 2).side == 31)
         #expect(abs(fast.padding - 2.05) < 1e-4 && CSRTGrid(width: 23, height: 70, padding: fast.padding).side == 32)
-        #expect(fast.template_size == 0 && fast.number_of_scales == 0 && fast.admm_iterations == 0 && fast.hog_channels == 0)
+        #expect(fast.number_of_scales == 17 && fast.admm_iterations == 2)
+        #expect(fast.template_size == 0 && fast.hog_channels == 0 && fast.use_segmentation == -1 && fast.use_color_names == -1)
     }
 }
