@@ -37,26 +37,22 @@ enum TestData {
 
     /// MOT ground truth: boxes of every person on decoded frame `frame`, by track id.
     static func motBoxes(_ sequence: String, frame: Int) throws -> [Int: Box] {
-        let text = try String(contentsOfFile: path("mot/\(sequence)/gt/gt.txt"), encoding: .utf8)
-        var boxes: [Int: Box] = [:]
-        for line in text.split(whereSeparator: \.isNewline) {
-            let values = line.split(separator: ",").compactMap { Double($0) }
-            guard values.count >= 7, Int(values[0]) == frame + 1, values[6] != 0 else { continue }
-            boxes[Int(values[1])] = Box(x: values[2], y: values[3], width: values[4], height: values[5])
-        }
-        return boxes
+        Dictionary(uniqueKeysWithValues: try motLabels(sequence).filter { $0.frame == frame }.map { ($0.person, $0.box) })
     }
 
     /// One person's boxes of a MOT sequence, by decoded frame index.
     static func motTrack(_ sequence: String, person: Int) throws -> [Int: Box] {
+        Dictionary(uniqueKeysWithValues: try motLabels(sequence).filter { $0.person == person }.map { ($0.frame, $0.box) })
+    }
+
+    /// Every labelled box of a MOT sequence (rows marked "ignore" left out), frames as decoded indices.
+    private static func motLabels(_ sequence: String) throws -> [(frame: Int, person: Int, box: Box)] {
         let text = try String(contentsOfFile: path("mot/\(sequence)/gt/gt.txt"), encoding: .utf8)
-        var boxes: [Int: Box] = [:]
-        for line in text.split(whereSeparator: \.isNewline) {
+        return text.split(whereSeparator: \.isNewline).compactMap { line in
             let values = line.split(separator: ",").compactMap { Double($0) }
-            guard values.count >= 7, Int(values[1]) == person, values[6] != 0 else { continue }
-            boxes[Int(values[0]) - 1] = Box(x: values[2], y: values[3], width: values[4], height: values[5])
+            guard values.count >= 7, values[6] != 0 else { return nil }
+            return (Int(values[0]) - 1, Int(values[1]), Box(x: values[2], y: values[3], width: values[4], height: values[5]))
         }
-        return boxes
     }
 
     /// The contract's box JSON for a request.
