@@ -4,6 +4,17 @@ import PackageDescription
 // The OpenCV modules the shim uses; linking all of opencv4 costs ~0.5 s and 40 MB at every start.
 let openCVModules = ["opencv_core", "opencv_imgproc", "opencv_video", "opencv_tracking"]
 
+// OpenVINO from its PyPI wheel, unpacked by `make deps` into .deps/openvino (git-ignored). The
+// rpath names that folder for builds in this checkout and `lib/openvino` beside the binary for
+// packaged copies (Deploy/), so nothing needs LD_LIBRARY_PATH.
+let openVINO = Context.packageDirectory + "/.deps/openvino"
+let openVINOSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(openVINO)/include"])]
+let openVINOLinkerFlags: [LinkerSetting] = [.unsafeFlags([
+    "-L\(openVINO)/libs",
+    "-Xlinker", "-rpath", "-Xlinker", "\(openVINO)/libs",
+    "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/lib/openvino",
+])]
+
 let package = Package(
     name: "video-tracker",
     platforms: [.macOS(.v15)],
@@ -31,13 +42,18 @@ let package = Package(
                 .linkedLibrary("swscale"), .linkedLibrary("curl"), .linkedLibrary("stdc++"),
             ] + openCVModules.map { .linkedLibrary($0) }
         ),
-        // URL -> bytes -> frames -> trackers -> boxes. No HTTP server code here.
+        // OpenVINO's C API as a Swift module (a module map over the wheel's headers).
+        .systemLibrary(name: "COpenVINO"),
+        // URL -> bytes -> frames -> models and trackers -> boxes. No HTTP server code here.
         .target(
             name: "VideoTracker",
             dependencies: [
                 "CVideoTracker",
+                "COpenVINO",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: openVINOSwiftFlags,
+            linkerSettings: openVINOLinkerFlags
         ),
         // The HTTP face of the tracker (Hummingbird 2): routes, errors as JSON, metrics.
         .target(

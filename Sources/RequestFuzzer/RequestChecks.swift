@@ -150,7 +150,7 @@ func checkReencoding(_ request: TrackRequest, limits: RequestLimits) {
     text += request.annotations.map { ContractJSON.string($0.id) + ":" + ContractJSON.boxJSON($0.box) }
         .joined(separator: ",")
     text += "},\"start_frame\":\(request.startFrame),\"frame_duration\":\(request.frameDuration)"
-    text += ",\"tracker\":" + ContractJSON.string(request.tracker.rawValue)
+    if let tracker = request.tracker { text += ",\"tracker\":" + ContractJSON.string(tracker.rawValue) }
     text += ",\"lost\":" + ContractJSON.string(request.lostFrames.rawValue) + ",\"headers\":{"
     text += request.headers.map { ContractJSON.string($0.key) + ":" + ContractJSON.string($0.value) }
         .joined(separator: ",")

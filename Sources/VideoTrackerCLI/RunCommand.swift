@@ -13,11 +13,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Boxes as JSON {id: [{x,y},{x,y}]}, or @file to read them from a file.") var bbs: String
     @Option(help: "Frame the boxes are drawn on.") var startFrame: Int
     @Option(help: "Frames to return, the start frame included.") var frameDuration = TrackRequest.defaultFrameDuration
-    @Option(help: "Tracker: \(TrackerKind.allCases.map(\.rawValue).joined(separator: ", ")).") var tracker = TrackerKind.default.rawValue
+    @Option(help: "Tracker: \(TrackerKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: nanotrack with models, else csrt).")
+    var tracker: String?
     @Option(help: "Lost frames: omit (leave out) or null.") var lost = LostFrames.omit.rawValue
     @Option(name: .customLong("header"), help: "A header for every ranged read, as 'Name: value' (repeatable).")
     var headers: [String] = []
     @OptionGroup var upstream: UpstreamOptions
+    @OptionGroup var modelOptions: ModelOptions
     @Flag(help: "Print one JSON line per frame as it is tracked, then a line of totals (as Accept: application/x-ndjson).")
     var ndjson = false
     @Flag(help: "Update trackers one after another instead of on all cores.") var sequential = false
@@ -37,6 +39,7 @@ struct RunCommand: ParsableCommand {
             options.connectTimeoutSeconds = upstream.connectTimeout
             options.stallTimeoutSeconds = upstream.stallTimeout
             options.parallel = !sequential
+            options.models = try modelOptions.trackerModels()
             if let deadline { options.deadline = .now + .milliseconds(Int(deadline * 1000)) }
             let job = TrackingJob(request: request, options: options)
             let progress = ProgressBar(total: request.frameDuration)
@@ -84,10 +87,11 @@ struct RunCommand: ParsableCommand {
             headerFields[String(header[..<colon])] = header[header.index(after: colon)...]
                 .trimmingCharacters(in: .whitespaces)
         }
-        let body: [String: Any] = [
+        var body: [String: Any] = [
             "item_stream_url": url, "bbs": boxes, "start_frame": startFrame, "frame_duration": frameDuration,
-            "tracker": tracker, "lost": lost, "headers": headerFields,
+            "lost": lost, "headers": headerFields,
         ]
+        if let tracker { body["tracker"] = tracker }
         return try JSONSerialization.data(withJSONObject: body)
     }
 }

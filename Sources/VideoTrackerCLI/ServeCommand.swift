@@ -12,6 +12,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
     @OptionGroup var upstream: UpstreamOptions
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Tracking requests at once; more get 503 with Retry-After.") var maxInFlight = 10
     @Option(help: "Seconds after which a request returns what it has, marked partial.") var deadline = 55.0
     @Option(help: "Most annotations in one request.") var maxAnnotations = 50
@@ -43,10 +44,29 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.token = try readToken()
         var logger = Logger(label: "video-tracker")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        configuration.models = try await loadModels(logger: logger)
         let app = buildApplication(configuration: configuration, logger: logger) { [logger, host] port in
             logger.notice("listening", metadata: ["url": "http://\(host):\(port)"])
         }
         try await app.runService()
+    }
+
+    /// Every model is compiled before the first request; one that is missing or broken is logged
+    /// with its reason and only the trackers needing it are unavailable.
+    private func loadModels(logger: Logger) async throws -> TrackerModels {
+        let models = try modelOptions.trackerModels()
+        guard let directory = models.directory else {
+            logger.notice("no models folder (--models DIR): OpenCV trackers only, default csrt")
+            return models
+        }
+        // Compiling is blocking C work: off Swift's cooperative threads.
+        let problems = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: models.preload()) }.start()
+        }
+        for problem in problems { logger.error("model unavailable", metadata: ["reason": "\(problem)"]) }
+        logger.notice("models loaded", metadata: ["folder": "\(directory)", "default_tracker": "\(models.defaultTracker.rawValue)",
+                                                   "openvino": "\(InferenceRuntime.version)"])
+        return models
     }
 
     private func readToken() throws -> String? {

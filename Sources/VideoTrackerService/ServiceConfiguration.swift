@@ -21,6 +21,8 @@ public struct ServiceConfiguration: Sendable {
     public var decoderThreads = 0
     /// When set, `/run` and `/metrics` require `Authorization: Bearer <token>`; `/healthz` stays open.
     public var token: String?
+    /// The neural trackers' models (none: OpenCV's trackers only, CSRT the default).
+    public var models = TrackerModels.none
 
     public init() {}
 }

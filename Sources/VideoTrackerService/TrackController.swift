@@ -58,6 +58,7 @@ struct TrackController: Sendable {
         options.stallTimeoutSeconds = configuration.stallTimeoutSeconds
         options.deadline = .now + .milliseconds(Int(configuration.deadlineSeconds * 1000))
         options.decoderThreads = configuration.decoderThreads
+        options.models = configuration.models
         return TrackingJob(request: trackRequest, options: options)
     }
 
@@ -120,7 +121,7 @@ struct TrackController: Sendable {
     private func finish(_ job: TrackingJob, summary: TrackingSummary, logger: Logger) {
         metrics.record(summary, annotations: job.request.annotations.count)
         logger.info("tracked", metadata: [
-            "annotations": "\(job.request.annotations.count)", "tracker": "\(job.request.tracker.rawValue)",
+            "annotations": "\(job.request.annotations.count)", "tracker": "\(job.tracker.rawValue)",
             "frames": "\(summary.framesTracked)/\(summary.framesRequested)", "stop": "\(summary.stopReason.rawValue)",
             "seconds": "\(summary.seconds)", "bytes": "\(summary.bytesFetched)",
         ])

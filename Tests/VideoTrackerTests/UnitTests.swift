@@ -63,7 +63,7 @@ struct ContractUnitTests {
     @Test("request decoding: defaults, sorting, and field-named errors")
     func requestDecoding() throws {
         let request = try TrackRequest.decode(Array(#"{"item_stream_url":"https://x/v.webm?jwt=abc","bbs":{"b":[{"x":1,"y":2},{"x":3,"y":4}],"a":[{"x":1,"y":2},{"x":3.5,"y":4}]},"start_frame":7}"#.utf8))
-        #expect(request.frameDuration == 60 && request.tracker == .csrt && request.lostFrames == .omit)
+        #expect(request.frameDuration == 60 && request.tracker == nil && request.lostFrames == .omit)
         #expect(request.annotations.map(\.id) == ["a", "b"])
         #expect(request.url == "https://x/v.webm?jwt=abc", "query strings pass through untouched")
         #expect(throws: TrackingError.self) { try TrackRequest.decode(Array(#"{"item_stream_url":"u","bbs":{},"start_frame":0}"#.utf8)) }

@@ -2,6 +2,7 @@
 //
 // Three small groups, each a thin call into a C or C++ library that Swift cannot call directly:
 //   cvt_tracker_*  OpenCV's single-object trackers (C++; every function catches every exception),
+//   cvt_crop_*     crops of a frame for neural trackers (OpenCV's resize, so they match cv2's),
 //   cvt_curl_*     libcurl's variadic curl_easy_setopt/getinfo, as typed functions,
 //   cvt_av_*       libav's function-like macros (error codes, "no timestamp"),
 //   cvt_malloc_*   glibc's malloc tuning (malloc.h is not in Swift's Glibc module).
@@ -84,6 +85,18 @@ void cvt_tracker_destroy(cvt_tracker *tracker);
 /// OpenCV's own worker threads (CSRT spreads some work over them); 0 = one thread.
 void cvt_set_opencv_threads(int32_t count);
 int32_t cvt_opencv_threads(void);
+
+// MARK: - Crops for neural trackers
+
+/// The per-channel mean of an image (B, G, R).
+cvt_status cvt_image_mean(cvt_image image, double mean[3], char *error, size_t error_size);
+
+/// The `size` x `size` square of `image` whose top-left pixel is (`left`, `top`), the parts
+/// outside the image filled with `fill` (B, G, R), resized bilinearly to `output_size` x
+/// `output_size` (not resized when equal) and written to `output` as planar B, G, R floats
+/// (3 * output_size * output_size of them).
+cvt_status cvt_crop_square(cvt_image image, int32_t left, int32_t top, int32_t size, int32_t output_size,
+                           const uint8_t fill[3], float *output, char *error, size_t error_size);
 
 // MARK: - libcurl
 

@@ -29,13 +29,14 @@ public struct TrackRequest: Sendable {
     public var annotations: [Annotation]
     public var startFrame: Int
     public var frameDuration: Int
-    public var tracker: TrackerKind
+    /// The tracker asked for; nil leaves the choice to the service (`TrackerModels.defaultTracker`).
+    public var tracker: TrackerKind?
     public var lostFrames: LostFrames
     /// Sent on every ranged read of the video.
     public var headers: [String: String]
 
     public init(url: String, annotations: [Annotation], startFrame: Int, frameDuration: Int = defaultFrameDuration,
-                tracker: TrackerKind = .default, lostFrames: LostFrames = .omit, headers: [String: String] = [:]) {
+                tracker: TrackerKind? = nil, lostFrames: LostFrames = .omit, headers: [String: String] = [:]) {
         self.url = url
         // By UTF-8 bytes: String's < is not a total order across canonically equivalent ids,
         // and the answer's key order must not depend on the process.
@@ -131,15 +132,13 @@ private struct WireRequest: Decodable {
                                               "frame_duration must be a whole number from 1 to \(limits.maxFrameDuration), got \(duration)")
         }
 
-        let kind: TrackerKind
+        var kind: TrackerKind?
         if let tracker {
             guard let known = TrackerKind(rawValue: tracker.lowercased()) else {
                 throw TrackingError.invalid("tracker", "tracker must be one of "
                     + TrackerKind.allCases.map(\.rawValue).joined(separator: ", ") + ", got \"\(tracker)\"")
             }
             kind = known
-        } else {
-            kind = .default
         }
 
         let lostFrames: LostFrames

@@ -9,11 +9,14 @@ import Foundation
 public final class TrackingJob: @unchecked Sendable {
     public let request: TrackRequest
     public let options: TrackingOptions
+    /// The tracker that runs: the one asked for, or the service's default.
+    public let tracker: TrackerKind
     private let stopSignal: StopSignal
 
     public init(request: TrackRequest, options: TrackingOptions) {
         self.request = request
         self.options = options
+        tracker = request.tracker ?? options.models.defaultTracker
         stopSignal = StopSignal(deadline: options.deadline)
     }
 
@@ -43,11 +46,12 @@ public final class TrackingJob: @unchecked Sendable {
             throw TrackingError.unprocessable("start_frame", code: "start_frame_past_end",
                                               "start_frame \(request.startFrame) is past the end of the video\(count)")
         }
-        let trackers = try TrackerGroup(kind: request.tracker, boxes: startBoxes, parallel: options.parallel)
+        let trackers = TrackerGroup(trackers: try options.models.makeTrackers(kind: tracker, boxes: startBoxes),
+                                    parallel: options.parallel)
         if let refusal = trackers.start(on: first) {
             let field = "bbs.\(request.annotations[refusal.index].id)"
             throw TrackingError.unprocessable(field, code: "tracker_refused_box",
-                                              "the \(request.tracker.rawValue) tracker could not start on \(field): \(refusal.reason)")
+                                              "the \(tracker.rawValue) tracker could not start on \(field): \(refusal.reason)")
         }
         pipeline.recycle(first)
 

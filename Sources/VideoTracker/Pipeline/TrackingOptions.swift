@@ -13,6 +13,8 @@ public struct TrackingOptions: Sendable {
     public var prefetchFrames = 4
     public var connectTimeoutSeconds = 10
     public var stallTimeoutSeconds = 15
+    /// The neural trackers' models, shared by every job of the process.
+    public var models = TrackerModels.none
 
     public init() {}
 }

@@ -1,15 +1,7 @@
 import CVideoTracker
 
-/// One OpenCV tracker following one box. Used by one thread at a time; different trackers
-/// run on different threads at once.
-final class ObjectTracker: @unchecked Sendable {
-    enum Outcome {
-        case located(Box)
-        case lost
-        /// OpenCV threw; the tracker is not used again.
-        case failed(String)
-    }
-
+/// One OpenCV tracker following one box.
+final class ObjectTracker: SingleObjectTracker, @unchecked Sendable {
     let kind: TrackerKind
     /// The box it starts on, as asked.
     let box: Box
@@ -19,12 +11,13 @@ final class ObjectTracker: @unchecked Sendable {
     init(kind: TrackerKind, box: Box) throws {
         self.kind = kind
         self.box = box
+        guard let shimKind = kind.openCVKind else { preconditionFailure("\(kind) is not an OpenCV tracker") }
         var error = [CChar](repeating: 0, count: 512)
         let made: OpaquePointer?
         if var tuning = kind.csrtTuning(for: box) {
-            made = cvt_tracker_create(kind.shimKind, &tuning, &error, error.count)
+            made = cvt_tracker_create(shimKind, &tuning, &error, error.count)
         } else {
-            made = cvt_tracker_create(kind.shimKind, nil, &error, error.count)
+            made = cvt_tracker_create(shimKind, nil, &error, error.count)
         }
         guard let made else {
             throw TrackingError(.internalFailure, code: "tracker_create_failed",
@@ -36,7 +29,7 @@ final class ObjectTracker: @unchecked Sendable {
 
     deinit { cvt_tracker_destroy(tracker) }
 
-    func start(on frame: FrameBuffer) -> Outcome {
+    func start(on frame: FrameBuffer) -> TrackerOutcome {
         var error = [CChar](repeating: 0, count: 512)
         let rect = cvt_rect(x: box.left, y: box.top, width: box.width, height: box.height)
         switch cvt_tracker_init(tracker, frame.image, rect, &error, error.count) {
@@ -46,7 +39,7 @@ final class ObjectTracker: @unchecked Sendable {
         }
     }
 
-    func update(on frame: FrameBuffer) -> Outcome {
+    func update(on frame: FrameBuffer) -> TrackerOutcome {
         // The message buffer lives on the stack: this runs for every tracker on every frame.
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { error in
             error[0] = 0

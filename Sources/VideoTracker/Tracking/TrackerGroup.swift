@@ -5,7 +5,7 @@ import Foundation
 /// tracker going through the frames in order on its own (so the result equals running them one
 /// after another), none waiting for the others except when the window of frames held is full.
 final class TrackerGroup: @unchecked Sendable {
-    private let trackers: [ObjectTracker]
+    private let trackers: [any SingleObjectTracker]
     private let parallel: Bool
     /// Why each tracker stopped for good, if it did; each tracker writes only its own slot.
     private let failureReasons: UnsafeMutableBufferPointer<String?>
@@ -19,10 +19,10 @@ final class TrackerGroup: @unchecked Sendable {
         case sourceFailed(Error)
     }
 
-    init(kind: TrackerKind, boxes: [Box], parallel: Bool) throws {
-        trackers = try boxes.map { try ObjectTracker(kind: kind, box: $0) }
-        self.parallel = parallel && boxes.count > 1
-        failureReasons = .allocate(capacity: boxes.count)
+    init(trackers: [any SingleObjectTracker], parallel: Bool) {
+        self.trackers = trackers
+        self.parallel = parallel && trackers.count > 1
+        failureReasons = .allocate(capacity: trackers.count)
         failureReasons.initialize(repeating: nil)
     }
 
@@ -38,7 +38,7 @@ final class TrackerGroup: @unchecked Sendable {
 
     /// Starts every tracker on its box; returns the index and reason of the first that refuses.
     func start(on frame: FrameBuffer) -> (index: Int, reason: String)? {
-        var outcomes = [ObjectTracker.Outcome](repeating: .lost, count: trackers.count)
+        var outcomes = [TrackerOutcome](repeating: .lost, count: trackers.count)
         outcomes.withUnsafeMutableBufferPointer { results in
             // Each tracker writes its own slot, so the shared buffer needs no lock.
             let slots = Slots(buffer: results)
@@ -85,7 +85,7 @@ final class TrackerGroup: @unchecked Sendable {
 
     /// Runs tracker `index` on one frame. One that fails is not used again (it stays lost); only
     /// one thread at a time may update a given tracker.
-    fileprivate func update(_ index: Int, on frame: FrameBuffer) -> ObjectTracker.Outcome {
+    fileprivate func update(_ index: Int, on frame: FrameBuffer) -> TrackerOutcome {
         guard failureReasons[index] == nil else { return .lost }
         let outcome = trackers[index].update(on: frame)
         if case .failed(let reason) = outcome { failureReasons[index] = reason }

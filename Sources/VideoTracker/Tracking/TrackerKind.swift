@@ -1,7 +1,12 @@
 import CVideoTracker
 
-/// The OpenCV 4.6 trackers that need no model file, by the name a request uses.
+/// The trackers, by the name a request uses: NanoTrack (a neural network, when its models are
+/// loaded) and the OpenCV 4.6 trackers that need no model file.
 public enum TrackerKind: String, Sendable, CaseIterable {
+    /// NanoTrack v2 (Siamese, MobileNetV3 backbone): the default when its models are loaded.
+    case nanotrack
+    /// NanoTrack v3: a wider backbone, 15 x 15 score map.
+    case nanotrackV3 = "nanotrack-v3"
     /// Channel and spatial reliability (Lukezic et al.): the most accurate here, and the default.
     case csrt
     /// CSRT tuned for throughput (see `csrtTuning`): 0.02 less mean IoU on pedestrians for about
@@ -15,10 +20,23 @@ public enum TrackerKind: String, Sendable, CaseIterable {
     case boosting
     case tld
 
+    /// The default without models; with NanoTrack's models loaded it is `nanotrack`
+    /// (`TrackerModels.defaultTracker`).
     public static let `default` = TrackerKind.csrt
 
-    var shimKind: cvt_tracker_kind {
+    /// The NanoTrack version behind a neural kind, nil for OpenCV's.
+    public var nanoTrackVersion: NanoTrackVersion? {
         switch self {
+        case .nanotrack: .v2
+        case .nanotrackV3: .v3
+        default: nil
+        }
+    }
+
+    /// OpenCV's tracker behind this kind, nil for the neural ones.
+    var openCVKind: cvt_tracker_kind? {
+        switch self {
+        case .nanotrack, .nanotrackV3: nil
         case .csrt, .csrtFast: CVT_TRACKER_CSRT
         case .kcf: CVT_TRACKER_KCF
         case .mil: CVT_TRACKER_MIL

@@ -1,0 +1,80 @@
+import Foundation
+
+/// The neural trackers' models of this process, read from one folder (`--models DIR`, laid out as
+/// `nanotrack/v2`, `nanotrack/v3`). Each version is loaded and compiled once, on first use (or all
+/// at start with `preload`), and shared by every request. A version that is missing or broken is
+/// unavailable, with its reason; the OpenCV trackers never need it.
+public final class TrackerModels: @unchecked Sendable {
+    /// A frame whose best NanoTrack score is below this is reported lost (see the README: chosen
+    /// over every pedestrian track of the shared sequences).
+    public static let defaultLostScore = 0.0
+
+    /// Where the models are read from; nil when the process has none.
+    public let directory: String?
+    public let options: InferenceOptions
+    public let lostScore: Double
+
+    private let lock = NSLock()
+    private var nanoTrack: [NanoTrackVersion: Result<NanoTrackModel, TrackingError>] = [:]
+
+    public init(directory: String?, options: InferenceOptions = InferenceOptions(), lostScore: Double = defaultLostScore) {
+        self.directory = directory
+        self.options = options
+        self.lostScore = lostScore
+    }
+
+    /// No models: OpenCV's trackers only.
+    public static let none = TrackerModels(directory: nil)
+
+    /// Loads every model now; returns the problems (a missing file, a broken model), one a version.
+    @discardableResult
+    public func preload() -> [String] {
+        NanoTrackVersion.allCases.compactMap { version in
+            if case .failure(let error) = nanoTrackModel(version) { return error.message }
+            return nil
+        }
+    }
+
+    /// NanoTrack v2 when its models load, otherwise CSRT.
+    public var defaultTracker: TrackerKind {
+        guard directory != nil, case .success = nanoTrackModel(.v2) else { return .default }
+        return .nanotrack
+    }
+
+    /// The trackers a request runs, one per box.
+    func makeTrackers(kind: TrackerKind, boxes: [Box]) throws -> [any SingleObjectTracker] {
+        guard let version = kind.nanoTrackVersion else {
+            return try boxes.map { try ObjectTracker(kind: kind, box: $0) }
+        }
+        switch nanoTrackModel(version) {
+        case .success(let model):
+            return boxes.map { NanoTracker(model: model, box: $0, lostScore: lostScore) }
+        case .failure(let error):
+            throw TrackingError.unprocessable("tracker", code: "tracker_unavailable",
+                "tracker \(kind.rawValue) is not available here: \(error.message); the OpenCV trackers "
+                + "(" + TrackerKind.allCases.filter { $0.nanoTrackVersion == nil }.map(\.rawValue).joined(separator: ", ") + ") are")
+        }
+    }
+
+    func nanoTrackModel(_ version: NanoTrackVersion) -> Result<NanoTrackModel, TrackingError> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let loaded = nanoTrack[version] { return loaded }
+        let result: Result<NanoTrackModel, TrackingError>
+        if let directory {
+            do {
+                result = .success(try NanoTrackModel(directory: directory + "/nanotrack/" + version.rawValue,
+                                                     version: version, options: options))
+            } catch let error as TrackingError {
+                result = .failure(error)
+            } catch {
+                result = .failure(TrackingError(.internalFailure, code: "model_invalid", "\(error)"))
+            }
+        } else {
+            result = .failure(TrackingError(.internalFailure, code: "model_missing",
+                                            "no models folder was given (--models DIR or VIDEO_TRACKER_MODELS)"))
+        }
+        nanoTrack[version] = result
+        return result
+    }
+}

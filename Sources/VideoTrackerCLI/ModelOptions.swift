@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import VideoTracker
+
+/// Where the neural trackers' models are and how they run: the same flags for `serve` and `run`.
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder of models (nanotrack/v2, nanotrack/v3, ...); or set VIDEO_TRACKER_MODELS. "
+                               + "Without it only the OpenCV trackers run.", valueName: "dir"))
+    var models: String?
+    @Option(help: "OpenVINO: throughput (one stream per core, for many trackers at once) or latency (one stream on all cores).")
+    var inferenceMode = InferenceOptions.Mode.throughput.rawValue
+    @Option(help: "NanoTrack: frames whose best score is below this are reported lost.")
+    var lostScore = TrackerModels.defaultLostScore
+
+    func trackerModels() throws -> TrackerModels {
+        guard let mode = InferenceOptions.Mode(rawValue: inferenceMode) else {
+            throw ValidationError("--inference-mode must be throughput or latency, got \(inferenceMode)")
+        }
+        let fromEnvironment = ProcessInfo.processInfo.environment["VIDEO_TRACKER_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let directory = models ?? fromEnvironment else { return .none }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ValidationError("the models folder \(directory) does not exist")
+        }
+        return TrackerModels(directory: directory, options: InferenceOptions(precision: .f32, mode: mode),
+                             lostScore: lostScore)
+    }
+}
