@@ -8,6 +8,15 @@ enum Binary {
     }
 }
 
+/// The project's test Python (a venv with ONNX Runtime that `make test` makes): `VIDEO_TRACKER_PYTHON`,
+/// else `.venv-test/bin/python`.
+enum ReferencePython {
+    static var path: String {
+        if let path = ProcessInfo.processInfo.environment["VIDEO_TRACKER_PYTHON"], !path.isEmpty { return path }
+        return TestData.repoRoot.appendingPathComponent(".venv-test/bin/python").path
+    }
+}
+
 final class DataBox: @unchecked Sendable {
     var data = Data()
 }

@@ -9,6 +9,9 @@ enum TestData {
 
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
+    /// The shared models folder (nanotrack/v2, nanotrack/v3, yolox_nano).
+    static let models = path("models")
+
     static let crossing = path("sot/Crossing/Crossing.mp4")
     static let vtest = path("video/vtest.avi")
     static let tud = path("mot/TUD-Stadtmitte/TUD-Stadtmitte.mp4")
