@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import VideoTracker
+
+/// NanoTrack through the real binary, the real models and the real video over loopback HTTP,
+/// against human-made ground truth; and what happens without its models.
+@Suite("NanoTrack")
+struct NanoTrackTests {
+    @Test("With models, the default tracker is NanoTrack v2 and follows the OTB Crossing pedestrian (mean IoU >= 0.70)")
+    func crossingByDefault() async throws {
+        let meanIoU = try await meanIoU(video: "crossing.mp4", truth: try TestData.crossingTruth(), frames: 0..<120, tracker: nil)
+        #expect(meanIoU >= 0.70, "mean IoU \(meanIoU)")
+    }
+
+    @Test("NanoTrack v2 follows PETS09 person 9 through frames 0-149 (mean IoU >= 0.65)")
+    func vtestPerson9() async throws {
+        let truth = try TestData.personTruth("vtest_id9_frames1-150.txt")
+        let meanIoU = try await meanIoU(video: "vtest.avi", truth: truth, frames: 0..<150, tracker: "nanotrack")
+        #expect(meanIoU >= 0.65, "mean IoU \(meanIoU)")
+    }
+
+    @Test("NanoTrack v3 follows the OTB Crossing pedestrian (mean IoU >= 0.65)")
+    func crossingV3() async throws {
+        let meanIoU = try await meanIoU(video: "crossing.mp4", truth: try TestData.crossingTruth(), frames: 0..<120,
+                                        tracker: "nanotrack-v3")
+        #expect(meanIoU >= 0.65, "mean IoU \(meanIoU)")
+    }
+
+    @Test("Four PETS09 people tracked on both cores answer exactly as one after another")
+    func parallelEqualsSequential() async throws {
+        let server = try await Fixtures.shared.videoServer()
+        let bbs = try Contract.people("PETS09-S2L1", frame: 100, ids: [9, 11, 13, 15])
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: bbs), as: UTF8.self)
+        let arguments = ["run", "--url", server.url("vtest.avi"), "--bbs", json, "--start-frame", "100",
+                         "--frame-duration", "40", "--models", TestData.models, "--allow-private-networks"]
+        let parallel = try await runTracker(arguments)
+        let sequential = try await runTracker(arguments + ["--sequential"])
+        #expect(parallel.status == 0, "\(parallel.errorOutput)")
+        #expect(parallel.output == sequential.output)
+        let answer = try #require(try JSONSerialization.jsonObject(with: parallel.stdout) as? [String: [String: Any]])
+        #expect(answer.keys.sorted() == ["person-11", "person-13", "person-15", "person-9"])
+    }
+
+    @Test("Without NanoTrack's models, asking for it is a 422 naming the missing file; the OpenCV trackers still answer")
+    func missingModels() async throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("no-models-\(getpid())")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let arguments = ["run", "--url", TestData.crossing, "--bbs", #"{"w":[{"x":205,"y":151},{"x":222,"y":201}]}"#,
+                         "--start-frame", "0", "--frame-duration", "5", "--models", empty.path]
+        let refused = try await runTracker(arguments + ["--tracker", "nanotrack"])
+        #expect(refused.status == 2)
+        let error = try #require(try JSONSerialization.jsonObject(with: refused.stderr) as? [String: [String: String]])
+        #expect(error["error"]?["code"] == "tracker_unavailable")
+        #expect(error["error"]?["field"] == "tracker")
+        #expect(error["error"]?["message"]?.contains("nanotrack/v2/config.yaml") == true, "\(error)")
+
+        // The default falls back to CSRT, and any OpenCV tracker answers.
+        for tracker in [nil, "kcf"] as [String?] {
+            let answered = try await runTracker(arguments + (tracker.map { ["--tracker", $0] } ?? []))
+            #expect(answered.status == 0, "\(answered.errorOutput)")
+            let answer = try #require(try JSONSerialization.jsonObject(with: answered.stdout) as? [String: [String: Any]])
+            #expect(answer["w"]?.count == 5)
+        }
+    }
+
+    @Test("A models folder that does not exist is refused at once")
+    func modelsFolderMustExist() async throws {
+        let result = try await runTracker(["run", "--url", TestData.crossing, "--bbs", #"{"w":[{"x":205,"y":151},{"x":222,"y":201}]}"#,
+                                           "--start-frame", "0", "--models", "/nonexistent/models"])
+        #expect(result.status != 0)
+        #expect(result.errorOutput.contains("/nonexistent/models"))
+    }
+
+    /// Mean IoU over `frames` from the first frame's ground-truth box, a lost frame counting 0.
+    private func meanIoU(video: String, truth: [Int: Box], frames: Range<Int>, tracker: String?) async throws -> Double {
+        let server = try await Fixtures.shared.videoServer()
+        let start = try #require(truth[frames.lowerBound])
+        let boxes = try JSONSerialization.data(withJSONObject: ["p": TestData.boxJSON(start)])
+        let result = try await runTracker([
+            "run", "--url", server.url(video), "--bbs", String(decoding: boxes, as: UTF8.self),
+            "--start-frame", String(frames.lowerBound), "--frame-duration", String(frames.count),
+            "--models", TestData.models, "--allow-private-networks",
+        ] + (tracker.map { ["--tracker", $0] } ?? []))
+        #expect(result.status == 0, "\(result.errorOutput)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: [String: Any]])
+        let tracked = try #require(answer["p"])
+        var total = 0.0
+        for frame in frames {
+            guard let expected = truth[frame], let box = Contract.box(tracked["\(frame)"]) else { continue }
+            total += box.intersectionOverUnion(expected)
+        }
+        print("\(tracker ?? "default") on \(video) \(frames): mean IoU \(total / Double(frames.count))")
+        return total / Double(frames.count)
+    }
+}
