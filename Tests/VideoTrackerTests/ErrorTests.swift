@@ -51,6 +51,8 @@ struct ErrorTests {
             ("empty box", with(["bbs": ["a": [["x": 10, "y": 10], ["x": 10, "y": 30]]]]), 422, "empty_box", "bbs.a"),
             ("box outside the frame", with(["bbs": ["a": [["x": 500, "y": 500], ["x": 520, "y": 540]]]]), 422, "box_outside_frame", "bbs.a"),
             ("start past the end", with(["start_frame": 5000]), 422, "start_frame_past_end", "start_frame"),
+            ("box reaching more than half the frame past its edge", with(["bbs": ["a": [["x": -200, "y": 10], ["x": 20, "y": 50]]]]), 422,
+             "box_outside_frame", "bbs.a"),
             ("frame_duration 0", with(["frame_duration": 0]), 422, "invalid_frame_duration", "frame_duration"),
             ("51 annotations", with(["bbs": manyBoxes]), 413, "too_many_annotations", "bbs"),
             ("ftp URL", with(["item_stream_url": "ftp://example.com/a.mp4"]), 400, "invalid_field", "item_stream_url"),
