@@ -121,10 +121,15 @@ extern "C" cvt_status cvt_tracker_init(cvt_tracker *tracker, cvt_image image, cv
     }
     return guarded(error, error_size, [&]() {
         cv::Mat frame = borrow(image);
-        tracker->pad_left = std::max(0, int(std::ceil(-box.x)));
-        tracker->pad_top = std::max(0, int(std::ceil(-box.y)));
-        tracker->pad_right = std::max(0, int(std::ceil(box.x + box.width - image.width)));
-        tracker->pad_bottom = std::max(0, int(std::ceil(box.y + box.height - image.height)));
+        // Only a box that overlaps the image is padded for (Swift bounds the overhang); any other
+        // goes to OpenCV as is, to be refused there.
+        if (box.width > 0 && box.height > 0 && box.x < image.width && box.y < image.height &&
+            box.x + box.width > 0 && box.y + box.height > 0) {
+            tracker->pad_left = std::max(0, int(std::ceil(-box.x)));
+            tracker->pad_top = std::max(0, int(std::ceil(-box.y)));
+            tracker->pad_right = std::max(0, int(std::ceil(box.x + box.width - image.width)));
+            tracker->pad_bottom = std::max(0, int(std::ceil(box.y + box.height - image.height)));
+        }
         frame = tracker_view(tracker, frame);
         box.x += tracker->pad_left;
         box.y += tracker->pad_top;
