@@ -2,6 +2,8 @@
 // exception escaping into Swift would abort the whole server.
 #include "CVideoTracker.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -17,6 +19,13 @@
 struct cvt_tracker {
     cv::Ptr<cv::Tracker> modern;
     cv::Ptr<cv::legacy::Tracker> legacy;
+    // A start box hanging over the image edge: every frame is padded by the overhang (fixed at
+    // init, edge pixels repeated), so the tracker starts from the box as drawn and runs in padded
+    // coordinates. CSRT, MIL, Boosting and TLD assert or throw on a box outside the image; KCF
+    // copes, but padding gives it the same answer (measured), so all are treated alike.
+    int pad_left = 0, pad_top = 0, pad_right = 0, pad_bottom = 0;
+    cv::Mat padded; // reused frame to frame
+    bool is_padded() const { return pad_left || pad_top || pad_right || pad_bottom; }
 };
 
 namespace {
@@ -48,6 +57,14 @@ cv::Ptr<cv::Tracker> make_csrt(const cvt_csrt_tuning *tuning) {
         if (tuning->use_color_names >= 0) params.use_color_names = tuning->use_color_names != 0;
     }
     return cv::TrackerCSRT::create(params);
+}
+
+// The frame as the tracker sees it: padded when its start box overhung the edge.
+cv::Mat tracker_view(cvt_tracker *tracker, const cv::Mat &frame) {
+    if (!tracker->is_padded()) return frame;
+    cv::copyMakeBorder(frame, tracker->padded, tracker->pad_top, tracker->pad_bottom, tracker->pad_left,
+                       tracker->pad_right, cv::BORDER_REPLICATE);
+    return tracker->padded;
 }
 
 template <typename Body>
@@ -104,6 +121,18 @@ extern "C" cvt_status cvt_tracker_init(cvt_tracker *tracker, cvt_image image, cv
     }
     return guarded(error, error_size, [&]() {
         cv::Mat frame = borrow(image);
+        // Only a box that overlaps the image is padded for (Swift bounds the overhang); any other
+        // goes to OpenCV as is, to be refused there.
+        if (box.width > 0 && box.height > 0 && box.x < image.width && box.y < image.height &&
+            box.x + box.width > 0 && box.y + box.height > 0) {
+            tracker->pad_left = std::max(0, int(std::ceil(-box.x)));
+            tracker->pad_top = std::max(0, int(std::ceil(-box.y)));
+            tracker->pad_right = std::max(0, int(std::ceil(box.x + box.width - image.width)));
+            tracker->pad_bottom = std::max(0, int(std::ceil(box.y + box.height - image.height)));
+        }
+        frame = tracker_view(tracker, frame);
+        box.x += tracker->pad_left;
+        box.y += tracker->pad_top;
         if (tracker->modern) {
             cv::Rect rect(cvRound(box.x), cvRound(box.y), cvRound(box.width), cvRound(box.height));
             tracker->modern->init(frame, rect);
@@ -121,16 +150,17 @@ extern "C" cvt_status cvt_tracker_update(cvt_tracker *tracker, cvt_image image, 
         return CVT_FAILED;
     }
     return guarded(error, error_size, [&]() {
-        cv::Mat frame = borrow(image);
+        cv::Mat frame = tracker_view(tracker, borrow(image));
         if (tracker->modern) {
             cv::Rect rect;
             if (!tracker->modern->update(frame, rect)) return CVT_NOT_FOUND;
-            *box = cvt_rect{double(rect.x), double(rect.y), double(rect.width), double(rect.height)};
+            *box = cvt_rect{double(rect.x - tracker->pad_left), double(rect.y - tracker->pad_top), double(rect.width),
+                            double(rect.height)};
             return CVT_OK;
         }
         cv::Rect2d rect;
         if (!tracker->legacy->update(frame, rect)) return CVT_NOT_FOUND;
-        *box = cvt_rect{rect.x, rect.y, rect.width, rect.height};
+        *box = cvt_rect{rect.x - tracker->pad_left, rect.y - tracker->pad_top, rect.width, rect.height};
         return CVT_OK;
     });
 }

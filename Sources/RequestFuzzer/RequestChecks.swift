@@ -46,6 +46,19 @@ func checkInput(_ bytes: UnsafeRawBufferPointer) {
         check(same(tight, loose), "limits change the decoded request:\n  tight:   \(describe(tight))\n  default: \(describe(loose))")
     }
     checkAddress(String(decoding: bytes, as: UTF8.self))
+    checkStrictJSON(bytes)
+}
+
+/// The strict reader: a value it reads, written back compactly, reads back the same; a refusal
+/// points inside the input (or just past its end).
+func checkStrictJSON(_ bytes: UnsafeRawBufferPointer) {
+    do throws(StrictJSON.SyntaxError) {
+        let value = try StrictJSON.parse(bytes)
+        let text = value.compactText
+        check((try? StrictJSON.parse(Array(text.utf8))) == value, "compact text reads back differently: \(text)")
+    } catch {
+        check((0...bytes.count).contains(error.offset), "offset \(error.offset) outside \(bytes.count) bytes: \(error)")
+    }
 }
 
 // MARK: - Invariants of an accepted request

@@ -7,6 +7,7 @@ public struct TrackingError: Error, Sendable, Equatable, CustomStringConvertible
         case tooLarge            // body or annotation count over the limit
         case unprocessable       // well-formed but impossible: empty box, start past the end
         case notFound            // no such route
+        case methodNotAllowed    // a route that takes another method
         case unauthorized        // token required and missing
         case forbidden           // destination refused
         case upstream            // the video server failed us or sent something that is not a video

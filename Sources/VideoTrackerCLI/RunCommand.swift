@@ -76,8 +76,12 @@ struct RunCommand: ParsableCommand {
         } else {
             boxesText = bbs
         }
-        guard let boxes = try? JSONSerialization.jsonObject(with: Data(boxesText.utf8)) else {
-            throw TrackingError(.badRequest, code: "malformed_json", "--bbs is not valid JSON", field: "bbs")
+        // As strict as the service: the same reader, the offset counted in --bbs.
+        let boxes: JSONValue
+        do {
+            boxes = try StrictJSON.parse(Array(boxesText.utf8))
+        } catch {
+            throw TrackingError(.badRequest, code: "malformed_json", "--bbs is not valid JSON \(error)", field: "bbs")
         }
         var headerFields: [String: String] = [:]
         for header in headers {
@@ -87,12 +91,14 @@ struct RunCommand: ParsableCommand {
             headerFields[String(header[..<colon])] = header[header.index(after: colon)...]
                 .trimmingCharacters(in: .whitespaces)
         }
-        var body: [String: Any] = [
-            "item_stream_url": url, "bbs": boxes, "start_frame": startFrame, "frame_duration": frameDuration,
+        var fields: [String: Any] = [
+            "item_stream_url": url, "start_frame": startFrame, "frame_duration": frameDuration,
             "lost": lost, "headers": headerFields,
         ]
-        if let tracker { body["tracker"] = tracker }
-        return try JSONSerialization.data(withJSONObject: body)
+        if let tracker { fields["tracker"] = tracker }
+        // bbs goes in as sent (numbers keep their text), ahead of the other fields.
+        let rest = try JSONSerialization.data(withJSONObject: fields)
+        return Data("{\"bbs\":\(boxes.compactText),".utf8) + rest.dropFirst()
     }
 }
 
@@ -100,7 +106,7 @@ extension TrackingError.Kind {
     /// Distinct exit statuses, so scripts can tell bad input from an unreachable video.
     var exitCode: Int32 {
         switch self {
-        case .badRequest, .tooLarge, .unprocessable, .notFound: 2
+        case .badRequest, .tooLarge, .unprocessable, .notFound, .methodNotAllowed: 2
         case .unauthorized, .forbidden: 3
         case .upstream, .deadline: 4
         case .overloaded, .internalFailure: 1

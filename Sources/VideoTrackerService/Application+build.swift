@@ -12,6 +12,7 @@ public func buildApplication(
     let router = Router()
     router.add(middleware: ErrorShapeMiddleware())
     router.add(middleware: RequestCountMiddleware(metrics: metrics))
+    router.add(middleware: MethodCheckMiddleware(routes: ["/run": [.post], "/healthz": [.get], "/metrics": [.get]]))
     if let token = configuration.token {
         router.add(middleware: BearerTokenMiddleware(token: token, openPaths: ["/healthz"]))
     }

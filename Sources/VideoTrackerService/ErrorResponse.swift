@@ -5,6 +5,13 @@ import VideoTracker
 /// status its kind calls for. Every failure the service answers with goes through here.
 struct ErrorResponse: HTTPResponseError {
     let error: TrackingError
+    /// The `Allow` header of a 405: the methods the route does take.
+    var allow: [HTTPRequest.Method] = []
+
+    init(error: TrackingError, allow: [HTTPRequest.Method] = []) {
+        self.error = error
+        self.allow = allow
+    }
 
     var status: HTTPResponse.Status {
         switch error.kind {
@@ -12,6 +19,7 @@ struct ErrorResponse: HTTPResponseError {
         case .tooLarge: .contentTooLarge
         case .unprocessable: .unprocessableContent
         case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .upstream: .badGateway
@@ -25,6 +33,7 @@ struct ErrorResponse: HTTPResponseError {
         var headers: HTTPFields = [.contentType: "application/json"]
         if error.kind == .overloaded { headers[.retryAfter] = "1" }
         if error.kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if !allow.isEmpty { headers[.allow] = allow.map(\.rawValue).joined(separator: ", ") }
         return Response(status: status, headers: headers,
                         body: ResponseBody(byteBuffer: ByteBuffer(string: ContractJSON.error(error) + "\n")))
     }
@@ -40,7 +49,8 @@ struct ErrorResponse: HTTPResponseError {
             case 413: .tooLarge
             case 401: .unauthorized
             case 403: .forbidden
-            case 404, 405: .notFound
+            case 404: .notFound
+            case 405: .methodNotAllowed
             case 400..<500: .badRequest
             default: .internalFailure
             }

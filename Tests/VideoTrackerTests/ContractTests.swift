@@ -109,3 +109,107 @@ struct DeadlineTests {
         #expect(totals["partial"] as? Bool == true && totals["stop_reason"] as? String == "deadline")
     }
 }
+
+/// `TrackRequest.decode` in-process: strict JSON with the byte offset, boxes explained, unknown fields named.
+@Suite("Request decoding: what a bad body is told")
+struct RequestDecodingTests {
+    static let head = #"{"item_stream_url": "https://example.com/v.mp4", "start_frame": 0, "bbs": {"a": "#
+
+    /// The error `TrackRequest.decode` throws for `body`.
+    private func refusal(_ body: String) throws -> TrackingError {
+        do {
+            let request = try TrackRequest.decode(Array(body.utf8))
+            throw TestFailure("accepted: \(request.annotations)")
+        } catch let error as TrackingError {
+            return error
+        }
+    }
+
+    @Test("each usual wrong box shape gets a 400 naming the annotation, quoting it and saying what a box is",
+          arguments: [
+              (#"[10, 20, 30, 40]"#, "[10,20,30,40]", #"if they are [x, y, width, height], send [{"x":10,"y":20},{"x":40,"y":60}]"#),
+              (#"{"x": 10, "y": 20, "w": 30, "h": 40}"#, #"{"x":10,"y":20,"w":30,"h":40}"#,
+               #"one object with x, y, width and height is not a box; send [{"x":10,"y":20},{"x":40,"y":60}]"#),
+              (#"{"x": 10, "y": 20, "width": 30, "height": 40}"#, #"{"x":10,"y":20,"width":30,"height":40}"#,
+               #"send [{"x":10,"y":20},{"x":40,"y":60}]"#),
+              (#"{"x": 10, "y": 20}"#, #"{"x":10,"y":20}"#, "that is one point; a box needs two"),
+              (#"[{"x": 10, "y": 20}]"#, #"[{"x":10,"y":20}]"#, "that is one point; a box needs two"),
+              (#"[{"x": "10", "y": "20"}, {"x": "40", "y": "60"}]"#, #"[{"x":"10","y":"20"},{"x":"40","y":"60"}]"#,
+               "x and y must be numbers, not strings"),
+              (#"["10", "20", "30", "40"]"#, #"["10","20","30","40"]"#, "numbers, not strings"),
+              (#"[[10, 20], [40, 60]]"#, "[[10,20],[40,60]]", "points are objects with x and y, not lists"),
+              (#"[{"x": 10}, {"x": 40, "y": 60}]"#, #"[{"x":10},{"x":40,"y":60}]"#, #"point 1 has no "y""#),
+              (#"[{"x": 1, "y": 1}, {"x": 5, "y": 5}, {"x": 9, "y": 9}]"#, #"[{"x":1,"y":1},{"x":5,"y":5},{"x":9,"y":9}]"#,
+               "that is 3 points; a box has two"),
+          ])
+    func boxShapes(sent: String, quoted: String, hint: String) throws {
+        let error = try refusal(Self.head + sent + "}}")
+        #expect(error.kind == .badRequest && error.code == "invalid_field")
+        #expect(error.field == "bbs.a")
+        #expect(error.message.hasPrefix("bbs.a must be a box"), "\(error.message)")
+        #expect(error.message.contains(#"two points [{"x": x1, "y": y1}, {"x": x2, "y": y2}], top-left then bottom-right, in pixels"#),
+                "\(error.message)")
+        #expect(error.message.contains("got \(quoted)"), "\(error.message)")
+        #expect(error.message.contains(hint), "\(error.message)")
+    }
+
+    @Test("a long wrong box is quoted cut short")
+    func longBoxQuotedShort() throws {
+        let numbers = (0..<200).map(String.init).joined(separator: ",")
+        let error = try refusal(Self.head + "[\(numbers)]}}")
+        #expect(error.field == "bbs.a")
+        #expect(error.message.contains("got [0,1,2,3,"), "\(error.message)")
+        #expect(error.message.contains("…") && error.message.count < 400, "\(error.message)")
+    }
+
+    @Test("boxes as the platform sends them (points with a z) and null optional fields are accepted")
+    func platformShapesAccepted() throws {
+        let body = Self.head + #"[{"x": 1, "y": 2, "z": 0}, {"x": 9.5, "y": 8, "z": 0}]}, "frame_duration": null, "tracker": null}"#
+        let request = try TrackRequest.decode(Array(("\u{FEFF}" + body).utf8))
+        #expect(request.annotations.map(\.id) == ["a"])
+        #expect(request.annotations.first?.box == Box(left: 1, top: 2, right: 9.5, bottom: 8))
+        #expect(request.frameDuration == 60 && request.tracker == .csrt)
+    }
+
+    @Test("malformed JSON is a 400 naming the byte offset and what was expected there",
+          arguments: [
+              // (body, the text at the offset (its last occurrence), words of the reason)
+              (#"{"item_stream_url": "u", "start_frame": 0, "bbs": {},}"#, "}", "trailing comma"),
+              (#"{"bbs": {"a": [{"x": 1, "y": 1}, {"x": 9, "y": 9},]}}"#, "]}}", "trailing comma"),
+              (#"{"start_frame": 0, // the first frame"#, "// the", "comments are not allowed"),
+              (#"/* boxes */ {"start_frame": 0}"#, "/* boxes", "comments are not allowed"),
+              (#"{'item_stream_url': 'u'}"#, "'item", "double quotes in JSON, not single quotes"),
+              (#"{"item_stream_url": 'u'}"#, "'u'", "not single quotes"),
+              (#"{"start_frame": 01}"#, "1}", "must not start with 0"),
+              (#"{"start_frame": NaN}"#, "NaN", "expected a value"),
+              (#"{"start_frame": 0} x"#, "x", "expected the end of the text"),
+              (#"{"start_frame" 0}"#, "0}", "expected ':'"),
+              (#"{"item_stream_url": "u\q"}"#, "\\q", "not a JSON escape"),
+          ])
+    func malformed(body: String, at marker: String, reason: String) throws {
+        // The marker's last occurrence: where the text stops being JSON.
+        let bytes = Array(body.utf8), wanted = Array(marker.utf8)
+        let expected = try #require((0...(bytes.count - wanted.count)).last { bytes[$0...].starts(with: wanted) })
+        let error = try refusal(body)
+        #expect(error.kind == .badRequest && error.code == "malformed_json")
+        #expect(error.message.contains("at byte \(expected):"), "want byte \(expected): \(error.message)")
+        #expect(error.message.contains(reason), "\(error.message)")
+    }
+
+    @Test("an unknown top-level field is a 400 naming it and listing the accepted ones")
+    func unknownField() throws {
+        let error = try refusal(Self.head + #"[{"x": 1, "y": 1}, {"x": 9, "y": 9}]}, "frame_duraton": 300}"#)
+        #expect(error.kind == .badRequest && error.code == "unknown_field")
+        #expect(error.field == "frame_duraton")
+        #expect(error.message.contains(#"unknown field "frame_duraton" (did you mean "frame_duration"?)"#), "\(error.message)")
+        #expect(error.message.contains("item_stream_url, bbs, start_frame, frame_duration, tracker, lost, headers"), "\(error.message)")
+    }
+
+    @Test("a field or annotation given twice is refused, not silently overwritten")
+    func duplicates() throws {
+        let twice = try refusal(#"{"start_frame": 0, "start_frame": 5}"#)
+        #expect(twice.field == "start_frame" && twice.message.contains("twice"))
+        let sameId = try refusal(Self.head + #"[{"x": 1, "y": 1}, {"x": 9, "y": 9}], "a": [{"x": 2, "y": 2}, {"x": 9, "y": 9}]}}"#)
+        #expect(sameId.field == "bbs.a" && sameId.message.contains("twice"))
+    }
+}

@@ -51,72 +51,118 @@ public struct TrackRequest: Sendable {
     /// Frames `startFrame ..< endFrame` are asked for.
     public var endFrame: Int { startFrame + frameDuration }
 
-    /// Decodes and checks a JSON body. Every failure names the field at fault.
+    /// The top-level fields a request may have; any other is refused (a typo such as
+    /// `frame_duraton` would otherwise be ignored silently).
+    public static let fields = ["item_stream_url", "bbs", "start_frame", "frame_duration", "tracker", "lost", "headers"]
+
+    /// What a box is, for every message about one.
+    public static let boxShape = #"two points [{"x": x1, "y": y1}, {"x": x2, "y": y2}], top-left then bottom-right, in pixels"#
+
+    /// Decodes and checks a JSON body (strict RFC 8259). Every failure names the field at fault.
     public static func decode(_ body: some Collection<UInt8>, limits: RequestLimits = RequestLimits()) throws -> TrackRequest {
-        let wire: WireRequest
+        let json: JSONValue
         do {
-            wire = try JSONDecoder().decode(WireRequest.self, from: Data(body))
-        } catch let error as DecodingError {
-            throw Self.describe(error)
+            json = try StrictJSON.parse(body)
+        } catch {
+            throw TrackingError(.badRequest, code: "malformed_json", "the body is not valid JSON \(error)")
         }
-        return try wire.validated(limits: limits)
-    }
-
-    private static func describe(_ error: DecodingError) -> TrackingError {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.reduce("") { path, key in
-                if let index = key.intValue { return "\(path)[\(index)]" }
-                return path.isEmpty ? key.stringValue : "\(path).\(key.stringValue)"
-            }
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let field = path(context.codingPath + [key])
-            return .invalid(field, "\(field) is required")
-        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            if context.codingPath.isEmpty {
-                return TrackingError(.badRequest, code: "malformed_json", "the body must be a JSON object")
-            }
-            let field = path(context.codingPath)
-            return .invalid(field, "\(field) must be \(Self.name(of: type))")
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty {
-                return TrackingError(.badRequest, code: "malformed_json", "the body is not valid JSON")
-            }
-            let field = path(context.codingPath)
-            return .invalid(field, "\(field): \(context.debugDescription)")
-        @unknown default:
-            return TrackingError(.badRequest, code: "malformed_json", "the body could not be read")
-        }
-    }
-
-    private static func name(of type: Any.Type) -> String {
-        switch type {
-        case is Double.Type, is Int.Type: "a number"
-        case is String.Type: "a string"
-        case is [WirePoint].Type: "a list of two points"
-        case is [String: [WirePoint]].Type: "an object of annotation id to box"
-        case is [String: String].Type: "an object of strings"
-        default: "of another type"
-        }
+        return try WireRequest(json).validated(limits: limits)
     }
 }
 
 // MARK: - Wire format
 
-struct WirePoint: Decodable {
-    var x: Double
-    var y: Double
-}
-
-private struct WireRequest: Decodable {
+/// The body's fields, type-checked; `validated` checks their values.
+private struct WireRequest {
     var item_stream_url: String
-    var bbs: [String: [WirePoint]]
+    /// Annotation id and box value, in the order sent (duplicates refused).
+    var bbs: [(id: String, value: JSONValue)]
     var start_frame: Double
     var frame_duration: Double?
     var tracker: String?
     var lost: String?
     var headers: [String: String]?
+
+    init(_ json: JSONValue) throws {
+        guard case .object(let members) = json else {
+            throw TrackingError(.badRequest, code: "malformed_json", "the body must be a JSON object, got \(json.kindName)")
+        }
+        var seen: Set<String> = []
+        for member in members {
+            guard TrackRequest.fields.contains(member.key) else {
+                let near = Self.closest(to: member.key, in: TrackRequest.fields).map { " (did you mean \"\($0)\"?)" } ?? ""
+                throw TrackingError(.badRequest, code: "unknown_field",
+                                    "unknown field \(ContractJSON.string(member.key))\(near); the accepted fields are "
+                                        + TrackRequest.fields.joined(separator: ", "), field: member.key)
+            }
+            guard seen.insert(member.key).inserted else {
+                throw TrackingError.invalid(member.key, "\(member.key) appears twice in the body")
+            }
+        }
+        // null stands for "not given", as it did with the platform's earlier JSON decoding.
+        func given(_ name: String) -> JSONValue? {
+            guard let value = json[name], value != .null else { return nil }
+            return value
+        }
+        func required(_ name: String) throws -> JSONValue {
+            guard let value = given(name) else { throw TrackingError.invalid(name, "\(name) is required") }
+            return value
+        }
+        func string(_ name: String, _ value: JSONValue) throws -> String {
+            guard let text = value.string else {
+                throw TrackingError.invalid(name, "\(name) must be a string, got \(value.kindName) \(value.quoted())")
+            }
+            return text
+        }
+        func number(_ name: String, _ value: JSONValue) throws -> Double {
+            guard let number = value.number else {
+                throw TrackingError.invalid(name, "\(name) must be a number, got \(value.kindName) \(value.quoted())")
+            }
+            return number
+        }
+
+        item_stream_url = try string("item_stream_url", try required("item_stream_url"))
+        let boxes = try required("bbs")
+        guard case .object(let annotations) = boxes else {
+            throw TrackingError.invalid("bbs", "bbs must be an object of annotation id to box, each box \(TrackRequest.boxShape); got \(boxes.kindName) \(boxes.quoted())")
+        }
+        var ids: Set<String> = []
+        for annotation in annotations where !ids.insert(annotation.key).inserted {
+            throw TrackingError.invalid("bbs.\(annotation.key)", "bbs.\(annotation.key) appears twice in bbs")
+        }
+        bbs = annotations.map { ($0.key, $0.value) }
+        start_frame = try number("start_frame", try required("start_frame"))
+        frame_duration = try given("frame_duration").map { try number("frame_duration", $0) }
+        tracker = try given("tracker").map { try string("tracker", $0) }
+        lost = try given("lost").map { try string("lost", $0) }
+        headers = try given("headers").map { value in
+            guard case .object(let fields) = value else {
+                throw TrackingError.invalid("headers", "headers must be an object of header name to string value, got \(value.kindName) \(value.quoted())")
+            }
+            var headers: [String: String] = [:]
+            for field in fields {
+                headers[field.key] = try string("headers.\(field.key)", field.value)
+            }
+            return headers
+        }
+    }
+
+    /// The accepted name within two edits of a typo, if one is.
+    private static func closest(to name: String, in names: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var previous = Array(0...b.count)
+            for (i, left) in a.enumerated() {
+                var current = [i + 1]
+                for (j, right) in b.enumerated() {
+                    current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (left == right ? 0 : 1)))
+                }
+                previous = current
+            }
+            return previous[b.count]
+        }
+        let typed = Array(name.lowercased())
+        return names.map { ($0, distance(typed, Array($0))) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
+    }
 
     func validated(limits: RequestLimits) throws -> TrackRequest {
         let url = item_stream_url.trimmed()
@@ -157,18 +203,12 @@ private struct WireRequest: Decodable {
                                 "bbs has \(bbs.count) annotations; at most \(limits.maxAnnotations) are tracked in one call",
                                 field: "bbs")
         }
-        let annotations = try bbs.map { id, points -> TrackRequest.Annotation in
+        let annotations = try bbs.map { id, value -> TrackRequest.Annotation in
             let field = "bbs.\(id)"
-            guard points.count == 2 else {
-                throw TrackingError.invalid(field, "\(field) must be two points, top-left and bottom-right; got \(points.count)")
-            }
-            let box = Box(left: points[0].x, top: points[0].y, right: points[1].x, bottom: points[1].y)
-            guard [box.left, box.top, box.right, box.bottom].allSatisfy(\.isFinite) else {
-                throw TrackingError.invalid(field, "\(field) has a coordinate that is not a finite number")
-            }
+            let box = try BoxReading.box(from: value, field: field)
             guard box.width > 0, box.height > 0 else {
                 throw TrackingError.unprocessable(field, code: "empty_box",
-                    "\(field) is empty: the second point must be right of and below the first (got \(box))")
+                    "\(field) is empty: the second point must be right of and below the first (got \(value.quoted()))")
             }
             return TrackRequest.Annotation(id: id, box: box)
         }

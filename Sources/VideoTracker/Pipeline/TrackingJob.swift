@@ -58,8 +58,10 @@ public final class TrackingJob: @unchecked Sendable {
         var lostFrames = Array(repeating: 0, count: startBoxes.count)
         var framesTracked = 1
         let duration = Double(request.frameDuration)
-        // The start frame echoes the given boxes, as the contract says.
-        onFrame(FrameUpdate(frame: request.startFrame, boxes: request.annotations.map(\.box), progress: 1 / duration))
+        // The start frame echoes the given boxes, as the contract says, clipped like every box in the answer.
+        onFrame(FrameUpdate(frame: request.startFrame,
+                            boxes: startBoxes.map { $0.clipped(width: decoder.width, height: decoder.height) },
+                            progress: 1 / duration))
 
         var stopReason = StopReason.completed
         var detail: String?
@@ -136,15 +138,27 @@ public final class TrackingJob: @unchecked Sendable {
         throw TrackingError.invalid("item_stream_url", "item_stream_url must be an http:// or https:// URL")
     }
 
-    /// The start boxes clipped to the frame; a box wholly outside it is refused.
+    /// The start boxes as drawn: one hanging over the frame's edge (a person entering or
+    /// leaving the picture) is tracked as drawn, the tracker seeing the frame padded by the
+    /// overhang, since clipping it would change its size and aspect. A box wholly outside the
+    /// frame, or reaching more than half the frame's width (height) past an edge, is refused:
+    /// each such tracker holds a padded copy of every frame, which must stay within 4 frames.
     private func checkedBoxes(width: Int, height: Int) throws -> [Box] {
         try request.annotations.map { annotation in
-            let clipped = annotation.box.clipped(width: width, height: height)
+            let field = "bbs.\(annotation.id)"
+            let box = annotation.box
+            let clipped = box.clipped(width: width, height: height)
             guard clipped.width >= 1, clipped.height >= 1 else {
-                throw TrackingError.unprocessable("bbs.\(annotation.id)", code: "box_outside_frame",
-                    "bbs.\(annotation.id) \(annotation.box) lies outside the \(width)x\(height) frame")
+                throw TrackingError.unprocessable(field, code: "box_outside_frame",
+                    "\(field) \(ContractJSON.boxJSON(box)) lies outside the \(width)x\(height) frame")
             }
-            return clipped
+            let overhang = max(-box.left, box.right - Double(width), 0) / Double(width)
+            let overhangDown = max(-box.top, box.bottom - Double(height), 0) / Double(height)
+            guard overhang <= 0.5, overhangDown <= 0.5 else {
+                throw TrackingError.unprocessable(field, code: "box_outside_frame",
+                    "\(field) \(ContractJSON.boxJSON(box)) reaches more than half the \(width)x\(height) frame's width or height past its edge")
+            }
+            return box
         }
     }
 }
