@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/video-tracker
 DEBUG_BIN = .build/debug/video-tracker
 
-.PHONY: deps apt-deps build build-debug serve test test-swift test-deploy test-fuzz leakcheck fuzz bench clean
+.PHONY: deps apt-deps openvino build build-debug serve test test-swift test-deploy test-fuzz leakcheck fuzz bench clean
 FUZZ_SECONDS ?= 300
 # e.g. BENCH_FLAGS=--quick to check the harness in a minute.
 BENCH_FLAGS ?=
@@ -31,9 +31,11 @@ OPENVINO_LIBS := libopenvino_c.so.2641 libopenvino.so.2641 libopenvino_intel_cpu
                  libopenvino_onnx_frontend.so.2641 libopenvino_ir_frontend.so.2641 \
                  libtbb.so.12 libtbbmalloc.so.2 libtbbbind_2_5.so.3 libhwloc.so.15
 
-deps: apt-deps $(OPENVINO_DIR)/.unpacked
+deps: apt-deps openvino
 
-$(OPENVINO_DIR)/.unpacked: | apt-deps
+openvino: $(OPENVINO_DIR)/.unpacked
+
+$(OPENVINO_DIR)/.unpacked:
 	@mkdir -p .deps/download
 	@[ -f .deps/download/$(OPENVINO_WHEEL) ] || python3 -m pip download -q --disable-pip-version-check --no-deps \
 	  --only-binary=:all: --platform manylinux_2_28_x86_64 --python-version 3.11 \

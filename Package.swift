@@ -5,14 +5,15 @@ import PackageDescription
 let openCVModules = ["opencv_core", "opencv_imgproc", "opencv_video", "opencv_tracking"]
 
 // OpenVINO from its PyPI wheel, unpacked by `make deps` into .deps/openvino (git-ignored). The
-// rpath names that folder for builds in this checkout and `lib/openvino` beside the binary for
-// packaged copies (Deploy/), so nothing needs LD_LIBRARY_PATH.
+// rpath names that folder for builds in this checkout, and `../lib/video-tracker` from the binary
+// for installed copies (Deploy/Dockerfile: /usr/local/bin and /usr/local/lib/video-tracker), so
+// nothing needs LD_LIBRARY_PATH.
 let openVINO = Context.packageDirectory + "/.deps/openvino"
 let openVINOSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I\(openVINO)/include"])]
 let openVINOLinkerFlags: [LinkerSetting] = [.unsafeFlags([
     "-L\(openVINO)/libs",
     "-Xlinker", "-rpath", "-Xlinker", "\(openVINO)/libs",
-    "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/lib/openvino",
+    "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/../lib/video-tracker",
 ])]
 
 let package = Package(

@@ -63,6 +63,20 @@ struct NanoTrackTests {
         }
     }
 
+    @Test("Frames whose best score is under --lost-score are reported lost (null), the start frame echoed")
+    func lostScore() async throws {
+        let arguments = ["run", "--url", TestData.crossing, "--bbs", #"{"w":[{"x":205,"y":151},{"x":222,"y":201}]}"#,
+                         "--start-frame", "0", "--frame-duration", "6", "--models", TestData.models, "--lost", "null"]
+        // A softmax score is never above 1: every tracked frame is lost.
+        let allLost = try await runTracker(arguments + ["--lost-score", "1.01"])
+        #expect(allLost.status == 0, "\(allLost.errorOutput)")
+        #expect(allLost.output.contains(#""1":null,"2":null,"3":null,"4":null,"5":null"#), "\(allLost.output)")
+        #expect(allLost.output.contains(#""0":[{"x":205,"y":151},{"x":222,"y":201}]"#))
+        // The default keeps this well-tracked pedestrian on every frame.
+        let kept = try await runTracker(arguments)
+        #expect(!kept.output.contains("null"), "\(kept.output)")
+    }
+
     @Test("A models folder that does not exist is refused at once")
     func modelsFolderMustExist() async throws {
         let result = try await runTracker(["run", "--url", TestData.crossing, "--bbs", #"{"w":[{"x":205,"y":151},{"x":222,"y":201}]}"#,
