@@ -90,7 +90,7 @@ def sequences(quick: bool) -> tuple[list[Sequence], list[str]]:
         # Two short sequences a dataset: checks every path of the case, not the trackers.
         kept = []
         for dataset in ("Crossing", "PETS09", "TUD"):
-            for sequence in [s for s in found if s.dataset == dataset][:2]:
+            for sequence in sorted((s for s in found if s.dataset == dataset), key=lambda s: s.start)[:2]:
                 sequence.frames = 10
                 sequence.truth = {f: b for f, b in sequence.truth.items() if f < sequence.start + 10}
                 kept.append(sequence)
