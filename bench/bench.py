@@ -15,10 +15,11 @@ sides (A B, B A, A B, ...) and reporting the median of the per-round ratios:
   data gives (Crossing, every PETS09 and TUD person), the Python NanoTrack reference included.
 
 Writes bench/results/latest.md (the table) and bench/results/latest.png (frames per second against
-number of objects); raw samples go to bench/scratch/<mode>/samples.json. Videos are made with ffmpeg
+number of objects); a run of some cases only writes bench/results/latest-<case>[-<case>...].md instead, so the
+full table stays; raw samples go to bench/scratch/<mode>/samples.json. Videos are made with ffmpeg
 into bench/scratch/ (git-ignored) once and reused.
 
-    bench/run.sh                              # every case (about 25 minutes on 2 cores)
+    bench/run.sh                              # every case (about 20-30 minutes on 2 cores)
     bench/run.sh --quick                      # tiny sizes, a few minutes: checks the harness, not the speed
     bench/run.sh --cases tracking,seek        # some cases only
 """
@@ -67,6 +68,8 @@ def main() -> None:
         sys.exit(f"the test data is missing: {TESTDATA}")
     out = args.out or (config.work if config.quick else RESULTS)
     out.mkdir(parents=True, exist_ok=True)
+    # A partial run names its file after its cases: it never replaces the full table.
+    stem = "latest" if chosen == list(cases.ORDER) else "latest-" + "-".join(chosen)
 
     began = time.perf_counter()
     host = machine()
@@ -97,10 +100,10 @@ def main() -> None:
         {"config": {k: v for k, v in vars(config).items()}, "cases": chosen, "machine": host, "versions": versions,
          "samples": bench.samples}, indent=1, default=str))
     if report.plot:
-        write_plot(report, out / "latest.png", config)
-    write_markdown(report, out / "latest.md", config, host, versions, (time.perf_counter() - began) / 60, chosen)
-    log(f"wrote {out / 'latest.md'}" + (f" and {out / 'latest.png'}" if report.plot else ""))
-    print((out / "latest.md").read_text())
+        write_plot(report, out / f"{stem}.png", config)
+    write_markdown(report, out / f"{stem}.md", config, host, versions, (time.perf_counter() - began) / 60, chosen)
+    log(f"wrote {out / f'{stem}.md'}" + (f" and {out / f'{stem}.png'}" if report.plot else ""))
+    print((out / f"{stem}.md").read_text())
 
 
 if __name__ == "__main__":

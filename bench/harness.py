@@ -436,7 +436,7 @@ def write_markdown(report: Report, path: Path, config: Config, host: dict, versi
     if report.notes:
         lines += ["", "## Notes", "", *report.notes]
     if report.plot:
-        lines += ["", "![frames per second against objects](latest.png)"]
+        lines += ["", f"![frames per second against objects]({path.stem}.png)"]
     lines += [""]
     path.write_text("\n".join(lines))
 
