@@ -377,7 +377,8 @@ def write_plot(report: Report, path: Path, config: Config) -> None:
             xs, ys = zip(*points)
             side = name[len(tracker) + 1:]
             color = {"ours": "tab:blue", "original": "tab:orange", "ours --sequential": "tab:cyan",
-                     "original 1 thread": "tab:red", "ours csrt-fast": "tab:green"}.get(side)
+                     "original 1 thread": "tab:red", "ours csrt-fast": "tab:green",
+                     "python nanotrack": "tab:purple", "ours nanotrack": "tab:olive"}.get(side)
             style = "o-" if len(points) > 1 else "s"
             axis.plot(xs, ys, style, label=side, color=color)
         axis.set_title(f"{tracker}: vtest 768x576, {config.track_frames} frames from frame {config.track_start}")

@@ -30,7 +30,12 @@ def run(bench: Bench, report: Report) -> None:
                 sides["original 1 thread"] = lambda: bench.original_run("vtest.avi", bbs, start, frames, tracker, ("--opencv-threads", "1"))
                 if "csrt-fast" in trackers:
                     sides["ours csrt-fast"] = lambda: bench.ours_run("vtest.avi", bbs, start, frames, "csrt-fast")
-            results = bench.rounds(group, sides, keep_output=("ours", "original"))
+                # The default tracker's Python side: the NanoTrack reference (ONNX Runtime, 1 thread) in the
+                # original's loop, and ours when the binary has it.
+                sides["python nanotrack"] = lambda: bench.original_run("vtest.avi", bbs, start, frames, "nanotrack")
+                if "nanotrack" in trackers:
+                    sides["ours nanotrack"] = lambda: bench.ours_run("vtest.avi", bbs, start, frames, "nanotrack")
+            results = bench.rounds(group, sides, keep_output=("ours", "original", "python nanotrack", "ours nanotrack"))
             ratio = median_ratio(results["ours"], results["original"])
             goal, met = "", None
             if tracker == "csrt" and count in (4, 8):
@@ -54,6 +59,24 @@ def run(bench: Bench, report: Report) -> None:
                 report.rows.append(Row(f"csrt-fast, 4 people (vs the original's CSRT)",
                                        seconds_fps(results["ours csrt-fast"], frames),
                                        seconds_fps(results["original"], frames), f"{fast:.2f}", goal, met))
+            if "python nanotrack" in results:
+                python_nanotrack = median_ratio(results["python nanotrack"], results["original"])
+                report.rows.append(Row("NanoTrack v2, 4 people, informative: the Python reference (ONNX Runtime, 1 thread) "
+                                       "vs the original's CSRT", seconds_fps(results["python nanotrack"], frames),
+                                       seconds_fps(results["original"], frames), f"{python_nanotrack:.2f}"))
+            if "ours nanotrack" in results:
+                ours_nanotrack = median_ratio(results["ours nanotrack"], results["original"])
+                goal, met = goal_text(ours_nanotrack, 0.15, "x the original's CSRT")
+                report.rows.append(Row("nanotrack (the default), 4 people (vs the original's CSRT)",
+                                       seconds_fps(results["ours nanotrack"], frames),
+                                       seconds_fps(results["original"], frames), f"{ours_nanotrack:.2f}", goal, met))
+                versus_python = median_ratio(results["ours nanotrack"], results["python nanotrack"])
+                goal, met = goal_text(versus_python, 0.5, "x the Python NanoTrack")
+                report.rows.append(Row("nanotrack, 4 people (vs the Python NanoTrack reference, ONNX Runtime, 1 thread)",
+                                       seconds_fps(results["ours nanotrack"], frames),
+                                       seconds_fps(results["python nanotrack"], frames), f"{versus_python:.2f}", goal, met))
+                report.sanity.append(sanity_row("nanotrack 4 vs the Python NanoTrack reference", compare_answers(
+                    bench.outputs[f"{group}/ours nanotrack"], bench.outputs[f"{group}/python nanotrack"])))
             ours_answer = bench.outputs[f"{group}/ours"]
             report.sanity.append(sanity_row(f"{tracker.upper()} {count}", compare_answers(ours_answer, bench.outputs[f"{group}/original"])))
             if tracker == "csrt" and count == 4:
