@@ -13,6 +13,10 @@ can compare boxes with `video-tracker run`.
 
     python bench/original_tracker.py --url URL --bbs JSON --start-frame N --frame-duration M --tracker csrt
 
+`--tracker nanotrack` (v2) or `nanotrack-v3` runs the same loop with the Python NanoTrack reference
+(bench/nanotrack_reference.py, ONNX Runtime, f32, one thread) in place of an OpenCV tracker: the Python side of
+the default tracker. Its models are loaded before the timing starts (a service loads them once).
+
 prints the answer on stdout and, on stderr, one JSON line of timings
 {"seconds": run() wall time, "cpu_seconds": process CPU during run(), "frames": ...}.
 """
@@ -34,7 +38,34 @@ TRACKERS = {
     "medianflow": lambda: cv2.legacy.TrackerMedianFlow_create(),
     "boosting": lambda: cv2.legacy.TrackerBoosting_create(),
     "tld": lambda: cv2.legacy.TrackerTLD_create(),
+    "nanotrack": lambda: NanoTrackAdapter("v2"),
+    "nanotrack-v3": lambda: NanoTrackAdapter("v3"),
 }
+_NANOTRACK_MODELS: dict = {}
+
+
+def nanotrack_models(version: str):
+    """The reference's models of one version, loaded once per process and shared by every box."""
+    if version not in _NANOTRACK_MODELS:
+        import nanotrack_reference  # beside this file; only NanoTrack needs ONNX Runtime
+
+        _NANOTRACK_MODELS[version] = nanotrack_reference.Models(version)
+    return _NANOTRACK_MODELS[version]
+
+
+class NanoTrackAdapter:
+    """The NanoTrack reference behind OpenCV's tracker interface (init, update -> (found, box))."""
+
+    def __init__(self, version: str) -> None:
+        import nanotrack_reference
+
+        self.tracker = nanotrack_reference.NanoTrack(nanotrack_models(version))
+
+    def init(self, frame, box) -> None:
+        self.tracker.init(frame, box)
+
+    def update(self, frame):
+        return True, tuple(self.tracker.track(frame)["box"])  # NanoTrack always answers a box
 
 
 def _pixel_box(x: float, y: float, w: float, h: float, width: int, height: int):
@@ -99,6 +130,8 @@ def main() -> None:
         cv2.setNumThreads(args.opencv_threads)
     if args.unoptimized:
         cv2.setUseOptimized(False)
+    if args.tracker.startswith("nanotrack"):
+        nanotrack_models("v3" if args.tracker.endswith("v3") else "v2")
     began, cpu_began = time.perf_counter(), time.process_time()
     answer = run(args.url, json.loads(text), args.start_frame, args.frame_duration, args.tracker)
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu_began

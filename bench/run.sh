@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench`: creates bench/.venv (OpenCV 4.6 for the Python original, matplotlib) when missing,
-# then runs the bench. Arguments go to bench.py: --quick for a one-minute check of the harness.
+# `make bench`: creates bench/.venv (OpenCV 4.6 for the Python original, matplotlib, ONNX Runtime for the NanoTrack
+# reference) when missing, then runs the bench. Arguments go to bench.py: --cases a,b to run
+# some cases (bench/cases/), --quick for a short check of the harness.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="$here/.venv"

@@ -1,0 +1,12 @@
+"""The bench's cases, one file each, in the order `make bench` runs them. A case is a module with
+`run(bench: harness.Bench, report: harness.Report)`: it measures and adds rows, details, notes or sections."""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+ORDER = ("tracking", "accuracy", "pedestrian_tracks", "decode_floor", "memory", "seek", "tracker_quality")
+
+
+def load(name: str) -> ModuleType:
+    return importlib.import_module(f"cases.{name}")

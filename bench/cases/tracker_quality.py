@@ -1,0 +1,246 @@
+"""Tracker quality on every single-object sequence the shared data gives: Crossing, and every person of the
+PETS09-S2L1 and TUD-Stadtmitte ground truth with at least 30 labelled frames.
+
+A person's sequence starts at their first labelled box and runs to their last (gaps included: a tracker keeps
+going through them; only labelled frames are scored). The start box and the ground truth are clipped to the
+image (the contract's boxes are), the start box rounded to whole pixels as a caller draws it. Per sequence: mean
+IoU over the scored frames (a frame the tracker left out as lost counts 0, the start frame included, where every
+tracker echoes the box) and success (share of scored frames with IoU >= 0.5); the table averages sequences.
+
+Trackers: our binary's csrt, csrt-fast, kcf, and nanotrack / nanotrack-v3 when it accepts them; the Python
+NanoTrack reference (bench/nanotrack_reference.py, ONNX Runtime, f32, 1 thread) v2 and v3 on the same boxes.
+NanoTrack's best score per frame also gives the table for choosing the lost-score threshold.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness import BENCH, Bench, Report, Row, log
+from testdata import CROSSING, CROSSING_GT, PETS_GT, TUD, TUD_GT, VTEST, iou, mot_tracks, read_sot
+
+MIN_FRAMES = 30  # labelled frames a person needs to make a sequence
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # lost-score candidates (scores of a lost box stay high)
+TRULY_LOST_IOU = 0.1  # a frame is truly lost when the person has no box there or the IoU is below this
+BINARY_TRACKERS = ("csrt", "csrt-fast", "kcf", "nanotrack", "nanotrack-v3")
+REFERENCE_VERSIONS = ("v2", "v3")
+
+
+@dataclass
+class Sequence:
+    dataset: str
+    name: str
+    video: str  # the served name (bench/scratch/<mode>/)
+    path: Path  # the local file (the Python reference decodes it itself)
+    start: int
+    frames: int
+    truth: dict[int, tuple]  # decoded frame: (left, top, right, bottom), clipped to the image; labelled frames only
+    box: tuple  # the start box, whole pixels: (left, top, right, bottom)
+    results: dict[str, dict] = field(default_factory=dict)  # tracker: {"boxes": {frame: ltrb}, "scores": {...}}
+
+
+def clip(box: tuple, size: tuple) -> tuple:
+    return (min(max(box[0], 0), size[0]), min(max(box[1], 0), size[1]),
+            min(max(box[2], 0), size[0]), min(max(box[3], 0), size[1]))
+
+
+def video_size(path: Path) -> tuple[int, int]:
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    capture.release()
+    return size
+
+
+def make_sequence(dataset: str, name: str, video: str, path: Path, boxes: dict[int, tuple],
+                  size: tuple) -> Sequence | None:
+    truth = {frame: clip(box, size) for frame, box in sorted(boxes.items())}
+    start, last = min(truth), max(truth)
+    first = truth[start]
+    box = (round(first[0]), round(first[1]), round(first[2]), round(first[3]))
+    if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+        return None  # the first box hardly touches the image
+    return Sequence(dataset, name, video, path, start, last - start + 1, truth, box)
+
+
+def sequences(quick: bool) -> tuple[list[Sequence], list[str]]:
+    """Every sequence, and the people left out (with why)."""
+    found: list[Sequence] = []
+    skipped: list[str] = []
+    crossing = read_sot(CROSSING_GT, False)
+    found.append(make_sequence("Crossing", "Crossing", "Crossing.mp4", CROSSING, dict(enumerate(crossing)),
+                               video_size(CROSSING)))
+    for dataset, video, path, gt in (("PETS09", "vtest.avi", VTEST, PETS_GT),
+                                     ("TUD", "TUD-Stadtmitte.mp4", TUD, TUD_GT)):
+        size = video_size(path)
+        for person, boxes in sorted(mot_tracks(gt).items()):
+            if len(boxes) < MIN_FRAMES:
+                skipped.append(f"{dataset} {person}: {len(boxes)} labelled frames")
+                continue
+            sequence = make_sequence(dataset, f"{dataset} {person}", video, path, boxes, size)
+            if sequence is None:
+                skipped.append(f"{dataset} {person}: the first box is off the image")
+                continue
+            found.append(sequence)
+    if quick:
+        # Two short sequences a dataset: checks every path of the case, not the trackers.
+        kept = []
+        for dataset in ("Crossing", "PETS09", "TUD"):
+            for sequence in sorted((s for s in found if s.dataset == dataset), key=lambda s: s.start)[:2]:
+                sequence.frames = 10
+                sequence.truth = {f: b for f, b in sequence.truth.items() if f < sequence.start + 10}
+                kept.append(sequence)
+        found = kept
+    return found, skipped
+
+
+def score(sequence: Sequence, boxes: dict[int, tuple]) -> tuple[float, float]:
+    """Mean IoU and success at 0.5 over the labelled frames (a missing box counts 0)."""
+    ious = [iou(boxes[f], truth) if f in boxes else 0.0 for f, truth in sequence.truth.items()]
+    return statistics.fmean(ious), statistics.fmean(i >= 0.5 for i in ious)
+
+
+def accepts(bench: Bench, tracker: str) -> bool:
+    """Whether the binary takes this tracker name (an unknown one is a 400-class error, exit status 2)."""
+    bbs = {"a": [{"x": 205, "y": 151}, {"x": 222, "y": 201}]}
+    try:
+        bench.ours_run("Crossing.mp4", bbs, 0, 2, tracker)
+        return True
+    except RuntimeError as error:
+        log(f"  {tracker}: not accepted by the binary ({str(error).splitlines()[-1][:200]})")
+        return False
+
+
+def run_binary(bench: Bench, sequence: Sequence, tracker: str) -> dict:
+    x1, y1, x2, y2 = sequence.box
+    bbs = {"a": [{"x": x1, "y": y1}, {"x": x2, "y": y2}]}
+    sample = bench.ours_run(sequence.video, bbs, sequence.start, sequence.frames, tracker)
+    answer = json.loads(sample.stdout)["a"]
+    boxes = {int(f): (b[0]["x"], b[0]["y"], b[1]["x"], b[1]["y"]) for f, b in answer.items()}
+    return {"boxes": boxes, "cpu": sample.cpu, "wall": sample.wall}
+
+
+def run_reference(all_sequences: list[Sequence], version: str) -> tuple[list[float], list[float]]:
+    """The Python NanoTrack on every sequence, one decode per video; the per-update wall and CPU seconds."""
+    sys.path.insert(0, str(BENCH))
+    import nanotrack_reference as reference
+
+    models = reference.Models(version)
+    updates: list[float] = []
+    updates_cpu: list[float] = []
+    for path in sorted({s.path for s in all_sequences}):
+        chosen = [s for s in all_sequences if s.path == path]
+        jobs = [reference.Sequence(s.start, (s.box[0], s.box[1], s.box[2] - s.box[0], s.box[3] - s.box[1]), s.frames,
+                                   s.name) for s in chosen]
+        answers = reference.track_video(path, jobs, models)
+        updates += answers.pop("_update_seconds")
+        updates_cpu += answers.pop("_update_cpu_seconds")
+        size = video_size(path)
+        for sequence in chosen:
+            boxes, scores = {}, {}
+            for item in answers[sequence.name]:
+                x, y, w, h = item["box"]
+                boxes[item["frame"]] = clip((x, y, x + w, y + h), size)  # as the contract clips (not rounded)
+                if item["score"] is not None:
+                    scores[item["frame"]] = item["score"]
+            sequence.results[f"python nanotrack {version}"] = {"boxes": boxes, "scores": scores}
+        log(f"  python nanotrack {version}: {path.name}, {len(chosen)} sequences")
+    return updates, updates_cpu
+
+
+def threshold_table(all_sequences: list[Sequence], tracker: str) -> list[str]:
+    """What marking frames lost below a score threshold would do to mean IoU and how well it finds lost frames."""
+    rows = []
+    for threshold in (0.0, *THRESHOLDS):
+        marked = truly = both = frames = 0
+        means = []
+        for sequence in all_sequences:
+            result = sequence.results[tracker]
+            boxes, scores = result["boxes"], result["scores"]
+            kept = {f: b for f, b in boxes.items() if f not in scores or scores[f] >= threshold}
+            means.append(score(sequence, kept)[0])
+            for frame, value in scores.items():
+                truth = sequence.truth.get(frame)
+                lost = truth is None or iou(boxes[frame], truth) < TRULY_LOST_IOU
+                frames += 1
+                marked += value < threshold
+                truly += lost
+                both += lost and value < threshold
+        precision = f"{both / marked:.2f}" if marked else "-"
+        recall = f"{both / truly:.2f}" if truly else "-"
+        correct = (frames - marked - truly + 2 * both) / frames
+        rows.append(f"| {threshold:.1f} | {statistics.fmean(means):.3f} | {marked / frames:.3f} | {precision} | {recall} "
+                    f"| {correct:.3f} |")
+    return rows
+
+
+def run(bench: Bench, report: Report) -> None:
+    all_sequences, skipped = sequences(bench.config.quick)
+    log(f"  {len(all_sequences)} sequences, {sum(s.frames for s in all_sequences)} frames")
+    trackers = [t for t in BINARY_TRACKERS if t in ("csrt", "kcf") or accepts(bench, t)]
+    cost: dict[str, float] = {}
+    for tracker in trackers:
+        cpu = frames = 0.0
+        for sequence in all_sequences:
+            result = run_binary(bench, sequence, tracker)
+            sequence.results[f"ours {tracker}"] = result
+            cpu += result["cpu"]
+            frames += sequence.frames
+        cost[f"ours {tracker}"] = cpu / frames
+        log(f"  ours {tracker}: {len(all_sequences)} sequences, {cpu:.1f} s CPU")
+    update_ms: dict[str, tuple[float, float]] = {}
+    for version in REFERENCE_VERSIONS:
+        updates, updates_cpu = run_reference(all_sequences, version)
+        update_ms[f"python nanotrack {version}"] = (1000 * statistics.fmean(updates), 1000 * statistics.fmean(updates_cpu))
+
+    names = [f"ours {t}" for t in trackers] + [f"python nanotrack {v}" for v in REFERENCE_VERSIONS]
+    datasets = ["all"] + sorted({s.dataset for s in all_sequences}, key=["Crossing", "PETS09", "TUD"].index)
+    counts = {d: sum(1 for s in all_sequences if d in ("all", s.dataset)) for d in datasets}
+    table = {}
+    for name in names:
+        for dataset in datasets:
+            scores = [score(s, s.results[name]["boxes"]) for s in all_sequences if dataset in ("all", s.dataset)]
+            table[name, dataset] = (statistics.fmean(m for m, _ in scores), statistics.fmean(r for _, r in scores))
+    frames_scored = sum(len(s.truth) for s in all_sequences)
+    header = " | ".join(f"{d} ({counts[d]}): mean IoU / success" for d in datasets)
+    lines = ["## Tracker quality: every single-object sequence of the shared data", "",
+             f"{len(all_sequences)} sequences ({frames_scored} labelled frames scored): Crossing, and every person of "
+             f"PETS09-S2L1 (vtest.avi) and TUD-Stadtmitte with at least {MIN_FRAMES} labelled frames, from their first "
+             "box to their last (gaps tracked through, only labelled frames scored; a frame left out as lost counts 0). "
+             "Start box and ground truth clipped to the image. Mean IoU and success (share of frames with IoU >= 0.5) "
+             "per sequence, averaged over sequences.", "",
+             f"| tracker | {header} | time |", "|---|" + "---|" * len(datasets) + "---|"]
+    for name in names:
+        cells = " | ".join(f"{table[name, d][0]:.3f} / {table[name, d][1]:.3f}" for d in datasets)
+        if name in cost:
+            time_text = f"{cost[name] * 1000:.1f} ms CPU a frame (whole process, decoding included)"
+        else:
+            wall, cpu = update_ms[name]
+            time_text = (f"{wall:.1f} ms wall / {cpu:.1f} ms CPU an update (ONNX Runtime, f32, 1 thread; crops "
+                         "included, decoding not)")
+        lines.append(f"| {name} | {cells} | {time_text} |")
+    if skipped:
+        lines += ["", f"Left out: {'; '.join(skipped)}."]
+    missing = [t for t in BINARY_TRACKERS if t not in trackers]
+    if missing:
+        lines += ["", f"Not run: {', '.join(missing)} (the binary does not accept the name yet)."]
+    for version in REFERENCE_VERSIONS:
+        name = f"python nanotrack {version}"
+        lines += ["", f"### Lost-score threshold candidates: {name}", "",
+                  f"A frame is marked lost when NanoTrack's best score is below the threshold (left out, counting 0 in "
+                  f"mean IoU); it is truly lost when the person has no box there or IoU < {TRULY_LOST_IOU}. Over every "
+                  "frame after the start of every sequence.", "",
+                  "| threshold | mean IoU | share marked lost | precision (marked that are lost) | recall (lost that are marked) | frames correctly marked or kept |",
+                  "|---|---|---|---|---|---|", *threshold_table(all_sequences, name)]
+    report.sections.append(lines)
+    for name in names:
+        report.rows.append(Row(f"tracker quality, {name}: mean IoU / success over {counts['all']} sequences",
+                               f"{table[name, 'all'][0]:.3f} / {table[name, 'all'][1]:.3f}", "", ""))
+    (bench.config.work / "tracker_quality.json").write_text(json.dumps(
+        [{"name": s.name, "start": s.start, "frames": s.frames, "box": s.box,
+          "results": {k: {"mean_iou": score(s, v["boxes"])[0], "scores": v.get("scores", {})}
+                      for k, v in s.results.items()}} for s in all_sequences], default=str))
