@@ -9,6 +9,8 @@ struct ModelOptions: ParsableArguments {
     var models: String?
     @Option(help: "OpenVINO: throughput (one stream per core, for many trackers at once) or latency (one stream on all cores).")
     var inferenceMode = InferenceOptions.Mode.throughput.rawValue
+    @Option(help: "OpenVINO: f32 (exact; the default) or bf16 (about twice as fast where the CPU has it, 0.02 less mean IoU for NanoTrack).")
+    var inferencePrecision = InferenceOptions.Precision.f32.rawValue
     @Option(help: "NanoTrack: frames whose best score is below this are reported lost.")
     var lostScore = TrackerModels.defaultLostScore
 
@@ -16,13 +18,16 @@ struct ModelOptions: ParsableArguments {
         guard let mode = InferenceOptions.Mode(rawValue: inferenceMode) else {
             throw ValidationError("--inference-mode must be throughput or latency, got \(inferenceMode)")
         }
+        guard let precision = InferenceOptions.Precision(rawValue: inferencePrecision) else {
+            throw ValidationError("--inference-precision must be f32 or bf16, got \(inferencePrecision)")
+        }
         let fromEnvironment = ProcessInfo.processInfo.environment["VIDEO_TRACKER_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
         guard let directory = models ?? fromEnvironment else { return .none }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
             throw ValidationError("the models folder \(directory) does not exist")
         }
-        return TrackerModels(directory: directory, options: InferenceOptions(precision: .f32, mode: mode),
+        return TrackerModels(directory: directory, options: InferenceOptions(precision: precision, mode: mode),
                              lostScore: lostScore)
     }
 }
