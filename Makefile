@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 # Extra flags for `serve`, e.g. SERVE_FLAGS=--allow-private-networks to track local videos.
 SERVE_FLAGS ?=
+# The neural trackers' models (NanoTrack, YOLOX-Nano): the shared test data's in development.
+MODELS ?= ../shared/testdata/models
 
 APT_PACKAGES := pkg-config libopencv-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
                 libcurl4-openssl-dev ffmpeg curl python3 python3-pip
@@ -73,7 +75,7 @@ serve: build
 	@echo "  curl -s http://$(HOST):$(PORT)/run -H 'Content-Type: application/json' -d '{\"item_stream_url\": \"https://example.com/video.mp4\", \"bbs\": {\"a1\": [{\"x\": 205, \"y\": 151}, {\"x\": 222, \"y\": 201}]}, \"start_frame\": 0, \"frame_duration\": 30}'"
 	@echo "local videos need SERVE_FLAGS=--allow-private-networks (see README)"
 	@echo
-	exec $(RELEASE_BIN) serve --host $(HOST) --port $(PORT) $(SERVE_FLAGS)
+	exec $(RELEASE_BIN) serve --host $(HOST) --port $(PORT) --models $(MODELS) $(SERVE_FLAGS)
 
 test: build-debug test-swift test-deploy test-fuzz leakcheck
 
