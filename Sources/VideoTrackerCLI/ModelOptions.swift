@@ -13,6 +13,9 @@ struct ModelOptions: ParsableArguments {
     var inferencePrecision = InferenceOptions.Precision.f32.rawValue
     @Option(help: "OpenVINO: threads per inference (default: the plugin's choice for the mode).")
     var inferenceThreads: Int?
+    @Option(help: ArgumentHelp("A folder where OpenVINO keeps compiled models, so later processes start faster; or set VIDEO_TRACKER_MODEL_CACHE.",
+                               valueName: "dir"))
+    var modelCache: String?
     @Option(help: "NanoTrack: frames whose best score is below this are reported lost.")
     var lostScore = TrackerModels.defaultLostScore
 
@@ -25,11 +28,14 @@ struct ModelOptions: ParsableArguments {
         }
         let fromEnvironment = ProcessInfo.processInfo.environment["VIDEO_TRACKER_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
         guard let directory = models ?? fromEnvironment else { return .none }
+        let environment = ProcessInfo.processInfo.environment
+        let cache = modelCache ?? environment["VIDEO_TRACKER_MODEL_CACHE"].flatMap { $0.isEmpty ? nil : $0 }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
             throw ValidationError("the models folder \(directory) does not exist")
         }
-        return TrackerModels(directory: directory, options: InferenceOptions(precision: precision, mode: mode, threads: inferenceThreads),
+        return TrackerModels(directory: directory, options: InferenceOptions(precision: precision, mode: mode, threads: inferenceThreads,
+                                                                cacheDirectory: cache),
                              lostScore: lostScore)
     }
 }

@@ -21,11 +21,15 @@ public struct InferenceOptions: Sendable, Hashable {
     public var mode: Mode
     /// Threads OpenVINO may use for this model; nil leaves it to the plugin (all cores).
     public var threads: Int?
+    /// A folder where OpenVINO keeps compiled models, so a new process imports instead of compiling
+    /// (what `run` per request, as the platform adapter does, pays at every start).
+    public var cacheDirectory: String?
 
-    public init(precision: Precision = .f32, mode: Mode = .throughput, threads: Int? = nil) {
+    public init(precision: Precision = .f32, mode: Mode = .throughput, threads: Int? = nil, cacheDirectory: String? = nil) {
         self.precision = precision
         self.mode = mode
         self.threads = threads
+        self.cacheDirectory = cacheDirectory
     }
 
     /// The CPU plugin's property names and values.
@@ -33,6 +37,7 @@ public struct InferenceOptions: Sendable, Hashable {
         var properties = [("INFERENCE_PRECISION_HINT", precision.rawValue),
                           ("PERFORMANCE_HINT", mode == .throughput ? "THROUGHPUT" : "LATENCY")]
         if let threads { properties.append(("INFERENCE_NUM_THREADS", String(threads))) }
+        if let cacheDirectory { properties.append(("CACHE_DIR", cacheDirectory)) }
         return properties
     }
 }
