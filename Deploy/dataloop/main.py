@@ -110,7 +110,8 @@ class Tracker(_RunnerBase):  # type: ignore[misc, valid-type]
         self.binary = binary_path()
         # Stop before the platform's 60 s execution timeout kills us, returning what was tracked.
         self.deadline_seconds = float(os.environ.get("VIDEO_TRACKER_DEADLINE", "55"))
-        self.tracker_kind = os.environ.get("VIDEO_TRACKER_TRACKER", "csrt")
+        # Unset: the binary's default (NanoTrack when the image has models, else CSRT).
+        self.tracker_kind = os.environ.get("VIDEO_TRACKER_TRACKER") or None
 
     def run(self, item_stream_url: str, bbs: dict, start_frame: int, frame_duration: Optional[int] = 60,
             progress: Any = None) -> Result:
@@ -138,8 +139,10 @@ class Tracker(_RunnerBase):  # type: ignore[misc, valid-type]
         command = [
             self.binary, "run", "--url", url, "--bbs", json.dumps(bbs),
             "--start-frame", str(start_frame), "--frame-duration", str(frame_duration),
-            "--tracker", self.tracker_kind, "--ndjson", "--deadline", str(self.deadline_seconds),
+            "--ndjson", "--deadline", str(self.deadline_seconds),
         ]
+        if self.tracker_kind:
+            command += ["--tracker", self.tracker_kind]
         if _flag("VIDEO_TRACKER_ALLOW_PRIVATE_NETWORKS"):
             command.append("--allow-private-networks")
         return command

@@ -4,8 +4,10 @@
   stage's `apt-get install` line;
 - every library `ldd` lists (the transitive ones too) comes from a package apt would install for
   that line (its dependency closure, first alternatives, as apt picks on a slim base);
-- the Swift runtime libraries are the only ones left out, because the build links them in
-  (--static-swift-stdlib);
+- the Swift runtime libraries are left out, because the build links them in (--static-swift-stdlib);
+- OpenVINO's libraries come from its wheel (.deps/openvino/libs, `make openvino`): the runtime stage
+  copies that folder to where the binary's rpath looks, and what they load from the system is in
+  the apt closure too;
 - every package the Dockerfile names exists in Debian 12.
 """
 from __future__ import annotations
@@ -23,6 +25,9 @@ import pytest
 from conftest import DEPLOY
 
 DOCKERFILE = DEPLOY / "Dockerfile"
+# Where `make openvino` unpacks OpenVINO's libraries, and where the image installs them.
+WHEEL_LIBS = ".deps/openvino/libs/"
+INSTALLED_LIBS = "/usr/local/lib/video-tracker/"
 
 
 def instructions(text: str) -> list[tuple[str, str]]:
@@ -182,6 +187,8 @@ def test_stages_are_consistent(dockerfile: dict) -> None:
     assert runtime[0][1].startswith("${DEBIAN_IMAGE}")
     assert "ARG DEBIAN_IMAGE=debian:bookworm-slim" in DOCKERFILE.read_text()
     assert ("COPY", "--from=build /out/video-tracker /usr/local/bin/video-tracker") in runtime
+    assert ("COPY", f"--from=build /src/{WHEEL_LIBS} {INSTALLED_LIBS}") in runtime
+    assert any(rest.startswith("make openvino") for keyword, rest in dockerfile["build"] if keyword == "RUN")
     user = [rest for keyword, rest in runtime if keyword == "USER"]
     assert user and user[-1].isdigit() and user[-1] != "0", "runtime must run as a numeric non-root user"
     runner = dockerfile["dataloop-runner"]
@@ -197,6 +204,19 @@ def test_every_linked_library_comes_from_the_runtime_stage(binary: str, dockerfi
     assert installed, "the runtime stage installs nothing"
     libraries = linked_libraries(binary)
     swift_dir = os.path.dirname(libraries.get("libswiftCore.so", "/nonexistent/"))
+    # OpenVINO's libraries are copied from the wheel: the binary must look for them where the image puts them.
+    wheel = {name: path for name, path in libraries.items() if f"/{WHEEL_LIBS}" in path}
+    assert "libopenvino_c.so.2641" in wheel, f"OpenVINO's C API is not linked from {WHEEL_LIBS}: {libraries}"
+    runpath = re.findall(r"\((?:RUNPATH|RPATH)\)\s+Library r(?:un)?path: \[([^\]]+)\]", run("readelf", "-d", binary))
+    assert any("$ORIGIN/../lib/video-tracker" in entry.split(":") for entry in runpath), runpath
+    for name in wheel:
+        libraries.pop(name)
+    # What the wheel's libraries (the plugin and frontends OpenVINO loads at run time too) need from the system.
+    for library in Path(next(iter(wheel.values()))).parent.iterdir():
+        for soname in needed(str(library)):
+            # The dynamic loader is libc6's (ldd lists it without a "=>").
+            if not (library.parent / soname).exists() and not soname.startswith("ld-linux"):
+                libraries.setdefault(soname, linked_libraries(str(library)).get(soname, soname))
     package_of = owners(list(libraries.values()))
 
     swift_runtime = sorted(name for name, path in libraries.items() if os.path.dirname(path) == swift_dir)
