@@ -11,11 +11,17 @@ SERVE_FLAGS ?=
 MODELS ?= ../shared/testdata/models
 
 APT_PACKAGES := pkg-config libopencv-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
-                libcurl4-openssl-dev ffmpeg curl python3 python3-pip
+                libcurl4-openssl-dev ffmpeg curl python3 python3-pip python3-venv tmux
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/video-tracker
 DEBUG_BIN = .build/debug/video-tracker
+# The Python tests' own venv (git-ignored): Debian's system Python refuses pip installs (PEP 668).
+TEST_VENV := .venv-test
+# The groups `make test` runs, each even when another failed.
+TEST_GROUPS := test-swift test-deploy test-fuzz leakcheck
+# What `make test` builds first (Deploy/tests/test_make_test.py empties it to check the group runner alone).
+TEST_BUILD ?= build-debug
 
 .PHONY: deps apt-deps openvino build build-debug serve test test-swift test-deploy test-fuzz leakcheck fuzz bench clean
 FUZZ_SECONDS ?= 300
@@ -57,9 +63,6 @@ apt-deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	@python3 -c "import pytest, yaml, kubernetes_validate" 2>/dev/null || \
-	  python3 -m pip install -q -r Deploy/tests/requirements.txt 2>/dev/null || \
-	  python3 -m pip install -q --break-system-packages -r Deploy/tests/requirements.txt
 	@command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift toolchain (swift.org) first"; exit 1; }
 
 build: deps
@@ -77,13 +80,31 @@ serve: build
 	@echo
 	exec $(RELEASE_BIN) serve --host $(HOST) --port $(PORT) --models $(MODELS) $(SERVE_FLAGS)
 
-test: build-debug test-swift test-deploy test-fuzz leakcheck
+# Every group runs even when one fails; the last line counts them, and the exit status is
+# non-zero when any failed.
+test: $(TEST_BUILD)
+	@failed=(); passed=0; \
+	for group in $(TEST_GROUPS); do \
+	  echo; echo "=== $$group"; \
+	  if $(MAKE) --no-print-directory $$group; then passed=$$((passed + 1)); else failed+=($$group); fi; \
+	done; \
+	echo; \
+	if [ $${#failed[@]} -gt 0 ]; then echo "failed groups: $${failed[*]}"; fi; \
+	echo "$$passed passed, $${#failed[@]} failed"; \
+	[ $${#failed[@]} -eq 0 ]
 
-test-swift:
-	VIDEO_TRACKER_BIN=$(DEBUG_BIN) swift test
+# The Swift tests check OpenVINO against ONNX Runtime run by this venv's Python (Tests/requirements.txt).
+test-swift: $(TEST_VENV)/installed
+	VIDEO_TRACKER_BIN=$(DEBUG_BIN) VIDEO_TRACKER_PYTHON=$(TEST_VENV)/bin/python swift test
 
-test-deploy:
-	VIDEO_TRACKER_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider Deploy/tests
+$(TEST_VENV)/installed: Deploy/tests/requirements.txt Tests/requirements.txt
+	@[ -x $(TEST_VENV)/bin/python ] || python3 -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/python -m pip install -q --disable-pip-version-check \
+	  -r Deploy/tests/requirements.txt -r Tests/requirements.txt
+	@touch $@
+
+test-deploy: $(TEST_VENV)/installed
+	VIDEO_TRACKER_BIN=$(DEBUG_BIN) $(TEST_VENV)/bin/python -m pytest -q -p no:cacheprovider Deploy/tests
 
 # The request fuzzer: its corpus replayed by the normal build, then 60 s of libFuzzer
 # (an ASan build in .build-fuzz; Fuzz/README.md).
@@ -112,4 +133,4 @@ leakcheck: deps
 	ASAN_OPTIONS=detect_leaks=1 $(LEAK_DIR)/shim_cycle
 
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz $(TEST_VENV)

@@ -10,7 +10,8 @@ def login() -> Any:
     try:
         import dtlpy as dl
     except ImportError:
-        sys.exit("dtlpy is not installed: pip install dtlpy (or use --dry-run)")
+        sys.exit("dtlpy is not installed: in a venv (python3 -m venv .venv-deploy && . .venv-deploy/bin/activate), "
+                 "pip install dtlpy (or use --dry-run)")
     if dl.token_expired():
         dl.login()  # opens the browser login; `dlp login` beforehand avoids it
     return dl

@@ -138,6 +138,12 @@ def publish_app(dl: Any, project: Any, manifest: dict[str, Any]) -> Any:
     return app
 
 
+def _names_registry_and_tag(image: str) -> bool:
+    registry, _, rest = image.partition("/")
+    name, _, tag = rest.rpartition(":")
+    return bool(registry and name and tag) and "/" not in tag
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     manifest = load_manifest()
     args = parse_args(argv, manifest)
@@ -149,6 +155,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"--runner-image is the placeholder {args.runner_image!r}: build Deploy/Dockerfile "
               "--target dataloop-runner, push it to a registry the platform can pull from, and pass it",
               file=sys.stderr)
+        return 2
+    if not _names_registry_and_tag(args.runner_image):
+        # What `$REGISTRY/video-tracker-dataloop:$TAG` becomes with the variables unset: pods that never pull.
+        print(f"--runner-image {args.runner_image!r} needs a registry and a tag: REGISTRY/video-tracker-dataloop:TAG "
+              "(Deploy/README.md sets $REGISTRY and $TAG)", file=sys.stderr)
         return 2
     dl = _login()
     project = dl.projects.get(project_name=args.project_name)

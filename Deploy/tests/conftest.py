@@ -72,7 +72,7 @@ class RunningService:
     def __init__(self, binary: str, args: list[str]) -> None:
         self.process = subprocess.Popen([binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-    def wait_until_healthy(self, url: str, seconds: float = 15) -> None:
+    def wait_until_healthy(self, url: str, seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

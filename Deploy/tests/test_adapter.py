@@ -1,7 +1,6 @@
 """The platform adapter (Deploy/dataloop/main.py) run locally with the real binary over loopback HTTP."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -120,12 +119,10 @@ def test_deadline_returns_the_frames_tracked_so_far(binary: str, crossing: Path,
     progress = RecordingProgress()
     person = (499.0, 158.0, 530.0, 233.0)  # sot/from_mot/vtest_id9: frame 1 = decoded frame 0
     with RangeServer(crossing.parents[1] / "video") as server:
-        started = time.monotonic()
         result = adapter.run(f"{server.base_url}/vtest.avi", {"p": as_points(person)}, 0, 795, progress=progress)
-        elapsed = time.monotonic() - started
+    # Fewer frames than asked, from the start on: the deadline stopped tracking (no clock is read here).
     frames = sorted(result["p"])
     assert len(frames) < 795 and frames == list(range(len(frames)))
-    assert elapsed < 10, f"the deadline did not stop tracking ({elapsed:.1f} s)"
     assert not progress.calls or progress.calls[-1]["progress"] < 100
 
 

@@ -88,6 +88,10 @@ def test_refuses_the_placeholder_image_and_missing_dtlpy(tmp_path: Path) -> None
     assert placeholder.returncode == 2 and "placeholder" in placeholder.stderr
     no_sdk = run_script(tmp_path, "--project-name", "Demo", "--runner-image", "registry.example/vt:1")
     assert no_sdk.returncode != 0 and "dtlpy is not installed" in no_sdk.stderr
+    for unset in ("/video-tracker-dataloop:", "registry.example/video-tracker-dataloop:", "/video-tracker-dataloop:1"):
+        # `$REGISTRY/video-tracker-dataloop:$TAG` with a variable unset
+        refused = run_script(tmp_path, "--project-name", "Demo", "--runner-image", unset)
+        assert refused.returncode == 2 and "needs a registry and a tag" in refused.stderr, unset
     bad_range = run_script(tmp_path, "--project-name", "Demo", "--min-replicas", "3", "--dry-run")
     assert bad_range.returncode == 2
 

@@ -31,7 +31,7 @@ def validator() -> Any:
     try:
         import kubernetes_validate
     except ImportError:
-        pytest.fail("kubernetes-validate is needed: pip install -r Deploy/tests/requirements.txt")
+        pytest.fail("kubernetes-validate is needed: `make test-deploy` installs it into .venv-test")
     return kubernetes_validate
 
 

@@ -89,15 +89,13 @@ struct DeadlineTests {
         let bbs = try Contract.people("PETS09-S2L1", frame: 100, ids: [9, 11, 12, 13, 15, 19])
         // Six CSRT trackers over 690 frames of 768x576 take far longer than 6 s on any machine.
         let body: [String: Any] = ["item_stream_url": server.url("vtest.avi"), "bbs": bbs, "start_frame": 100, "frame_duration": 690]
-        let began = ContinuousClock.now
         let answer = try await service.run(body)
-        let waited = ContinuousClock.now - began
         #expect(answer.status == 200)
         #expect(answer.headers["x-tracking-partial"] == "true")
         #expect(answer.headers["x-tracking-stop-reason"] == "deadline")
         let frames = try #require((answer.json as? [String: [String: Any]])?["person-9"])
         #expect(answer.headers["x-tracking-frames"] == "\(frames.count)/690")
-        #expect(frames.count > 1 && frames.count < 690, "\(frames.count) frames in \(waited)")
+        #expect(frames.count > 1 && frames.count < 690, "\(frames.count) frames")
         #expect(frames.keys.compactMap(Int.init).sorted() == Array(100..<(100 + frames.count)), "a run of frames from the start")
 
         let streamed = try await runTracker(["run", "--url", server.url("vtest.avi"), "--bbs",

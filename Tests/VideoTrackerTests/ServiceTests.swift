@@ -68,16 +68,30 @@ func startInProcess(_ configuration: ServiceConfiguration) async throws -> (base
 
 @Suite("Graceful shutdown", .serialized)
 struct ShutdownTests {
-    @Test("SIGTERM lets the request in flight finish whole, then the service exits 0")
+    @Test("SIGTERM stops new connections, lets the request in flight finish whole, then the service exits 0")
     func sigtermFinishesInFlightWork() async throws {
-        let server = try await Fixtures.shared.videoServer()
-        let service = try await ServiceProcess(arguments: ["--allow-private-networks"])
+        // Long deadline and stall timeout: the request must end because its video is released, not by a clock.
+        let service = try await ServiceProcess(arguments: ["--allow-private-networks", "--deadline", "600",
+                                                           "--stall-timeout", "600"])
         defer { service.stop() }
-        let answer = try await service.startLongRequest(videos: server)
+        let held = try await service.startHeldRequest()
         kill(service.process.processIdentifier, SIGTERM)
-        let result = try await answer.value
-        #expect(result.status == 200 && result.headers["x-tracking-partial"] == "false")
-        #expect((result.json as? [String: [String: Any]])?["person-9"]?.count ?? 0 > 140)
+        // The observable sign of draining: the listener is closed while the held request is still open.
+        let giveUp = ContinuousClock.now + .seconds(120)
+        while await service.acceptsConnections() {
+            guard ContinuousClock.now < giveUp else { throw TestFailure("the service still accepts connections after SIGTERM") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(service.process.isRunning, "the service exited with a request in flight")
+        #expect(!(held.lines.last ?? "").contains("\"done\""), "the request ended before its video was released")
+
+        held.release()
+        let lines = try await held.finish()
+        let totals = try #require(try JSONSerialization.jsonObject(with: Data((lines.last ?? "").utf8)) as? [String: Any],
+                                  "\(lines.suffix(2))")
+        #expect(totals["done"] as? Bool == true && totals["partial"] as? Bool == false, "\(totals)")
+        #expect(totals["stop_reason"] as? String == "completed" && totals["frames_tracked"] as? Int == 120, "\(totals)")
+        #expect(lines.count == 121, "120 frame lines and the totals")
         let exited = try await onThread { () -> Int32 in
             service.process.waitUntilExit()
             return service.process.terminationStatus

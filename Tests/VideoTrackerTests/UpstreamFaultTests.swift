@@ -64,15 +64,14 @@ struct UpstreamFaultTests {
         // 6 s: room for a loaded machine to track the frames before the stall first.
         let service = try await ServiceProcess(arguments: ["--allow-private-networks", "--deadline", "6", "--stall-timeout", "60"])
         defer { service.stop() }
-        let began = Date()
         let answer = try await service.run([
             // Half-way through the first range: the bytes before the stall reach the decoder as they come.
             "item_stream_url": faulty.url("/stall-at/\(size / 2)/h264-faststart.mp4"),
             "bbs": ["w": [["x": 205, "y": 151], ["x": 222, "y": 201]]], "start_frame": 0, "frame_duration": 120,
         ])
-        let seconds = Date().timeIntervalSince(began)
-        #expect(seconds < 20, "answered after \(seconds) s: the deadline is 6 s")
+        // The deadline ended it (the stall timeout, 60 s, did not): no clock is read here.
         #expect(answer.status == 200 && answer.headers["x-tracking-partial"] == "true", "\(answer.status) \(answer.body.prefix(300))")
+        #expect(answer.headers["x-tracking-stop-reason"] == "deadline")
         #expect(((answer.json as? [String: [String: Any]])?["w"]?.count ?? 0) > 10)
     }
 

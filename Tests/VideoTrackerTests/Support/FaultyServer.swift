@@ -10,6 +10,9 @@ import Foundation
 /// - `/cut-at/BYTES/NAME`: no byte at or after offset BYTES is ever sent; the connection is cut there.
 /// - `/garbage/NAME`: bytes 45%..47% of the file are replaced by noise.
 /// - `/stall-at/BYTES/NAME`: sends up to offset BYTES, then says nothing (until the client leaves).
+/// - `/hold/GATE/BYTES/NAME`: sends up to offset BYTES, then holds the rest back until the test calls
+///   `release(GATE)`, then sends it. A request reading it stays in flight for as long as the test needs,
+///   however fast or slow the machine.
 /// - `/no-range/NAME`: ignores Range and always answers 200 with the whole file.
 /// - `/html`: an HTML page, 200 text/html.
 /// - `/redirect/N/PATH`: N redirects (302) before PATH; `/redirect-to?URL`: one redirect to URL.
@@ -20,6 +23,8 @@ final class FaultyServer: @unchecked Sendable {
     private let lock = NSLock()
     private var cutDone: Set<String> = []
     private var stopped = false
+    private let gates = NSCondition()
+    private var released: Set<String> = []
 
     init(files: [String: String]) throws {
         var loaded: [String: Data] = [:]
@@ -57,6 +62,20 @@ final class FaultyServer: @unchecked Sendable {
     }
 
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    /// Lets every `/hold/GATE/...` answer send the bytes it held back (now and later).
+    func release(_ gate: String) {
+        gates.lock()
+        released.insert(gate)
+        gates.broadcast()
+        gates.unlock()
+    }
+
+    private func waitForRelease(_ gate: String) {
+        gates.lock()
+        while !released.contains(gate) { gates.wait() }
+        gates.unlock()
+    }
 
     private func acceptLoop() {
         while true {
@@ -167,6 +186,15 @@ final class FaultyServer: @unchecked Sendable {
                 while recv(connection, &byte, 1, 0) > 0 {}
                 return false
             }
+        case "hold":
+            let gate = segments[1], limit = Int(segments[2]) ?? 0
+            if end >= limit && start < limit {
+                let before = body.prefix(limit - start)
+                guard sendHead(connection, status: status, headers: headers, length: body.count),
+                      write(connection, Data(before)) else { return false }
+                waitForRelease(gate)
+                return write(connection, Data(body.dropFirst(before.count)))
+            }
         default:
             break
         }
@@ -174,10 +202,14 @@ final class FaultyServer: @unchecked Sendable {
     }
 
     private func send(_ connection: Int32, status: String, headers: [String] = [], body: Data, declaredLength: Int? = nil) -> Bool {
+        sendHead(connection, status: status, headers: headers, length: declaredLength ?? body.count) && write(connection, body)
+    }
+
+    private func sendHead(_ connection: Int32, status: String, headers: [String], length: Int) -> Bool {
         var head = "HTTP/1.1 \(status)\r\n"
         for header in headers { head += header + "\r\n" }
-        head += "Content-Length: \(declaredLength ?? body.count)\r\n\r\n"
-        return write(connection, Data(head.utf8)) && write(connection, body)
+        head += "Content-Length: \(length)\r\n\r\n"
+        return write(connection, Data(head.utf8))
     }
 
     private func write(_ connection: Int32, _ data: Data) -> Bool {

@@ -110,12 +110,14 @@ final class ServiceProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<200 {
+        // Polls until it answers: the only bound is a generous one for a machine busy with other work.
+        let giveUp = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < giveUp && process.isRunning {
             if let answer = try? await curl(baseURL + "/healthz"), answer.status == 200 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         process.terminate()
-        throw TestFailure("video-tracker serve did not answer /healthz")
+        throw TestFailure("video-tracker serve did not answer /healthz (exited: \(!process.isRunning))")
     }
 
     func stop() {
@@ -133,17 +135,91 @@ final class ServiceProcess: @unchecked Sendable {
 }
 
 extension ServiceProcess {
-    /// Starts a request that takes seconds (two CSRT people over 150 frames of vtest.avi) and
-    /// returns once it is surely in flight.
-    func startLongRequest(videos: VideoServer) async throws -> Task<HTTPAnswer, Error> {
-        let body = try JSONSerialization.data(withJSONObject: [
-            "item_stream_url": videos.url("vtest.avi"), "bbs": try Contract.people("PETS09-S2L1", frame: 0, ids: [9, 15]),
-            "start_frame": 0, "frame_duration": 150,
-        ] as [String: Any])
-        let url = baseURL + "/run"
-        let answer = Task { try await curl(url, method: "POST", body: body) }
-        try await Task.sleep(for: .milliseconds(800))
-        return answer
+    /// Starts a streaming request (by default 120 frames of Crossing's walker, KCF) whose video, the
+    /// re-encoded h264-faststart.mp4, the faulty server holds back half-way; returns once its first
+    /// NDJSON line has arrived: from then on the request is in flight, and it stays so until
+    /// `release()`, however fast or slow the machine.
+    func startHeldRequest(_ fields: [String: Any] = ["tracker": "kcf"]) async throws -> HeldRequest {
+        let faulty = try await Fixtures.shared.faultyServer()
+        let size = try await Fixtures.shared.size(of: "h264-faststart.mp4")
+        let gate = "held-\(UUID().uuidString)"
+        var request: [String: Any] = ["bbs": ContractTests.crossingBox, "start_frame": 0, "frame_duration": 120]
+        request.merge(fields) { _, given in given }
+        request["item_stream_url"] = faulty.url("/hold/\(gate)/\(size / 2)/h264-faststart.mp4")
+        let held = try HeldRequest(url: baseURL + "/run", body: try JSONSerialization.data(withJSONObject: request),
+                                   gate: gate, faulty: faulty)
+        try await held.waitForFirstLine()
+        return held
+    }
+
+    /// Whether the service still accepts new connections (a fresh curl gets any HTTP answer).
+    func acceptsConnections() async -> Bool {
+        (try? await curl(baseURL + "/healthz")) != nil
+    }
+}
+
+/// An NDJSON request read line by line as it streams (curl -N), its video held back by the faulty
+/// server until `release()`.
+final class HeldRequest: @unchecked Sendable {
+    private let gate: String
+    private let faulty: FaultyServer
+    private let process = Process()
+    private let lock = NSLock()
+    private var received: [String] = []
+    private let firstLine = DispatchSemaphore(value: 0)
+    private let ended = DispatchSemaphore(value: 0)
+
+    init(url: String, body: Data, gate: String, faulty: FaultyServer) throws {
+        self.gate = gate
+        self.faulty = faulty
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-N", "-X", "POST", "-H", "Accept: application/x-ndjson",
+                             "-H", "Content-Type: application/json", "--data-binary", "@-", url]
+        let output = Pipe(), input = Pipe()
+        process.standardOutput = output
+        process.standardInput = input
+        try process.run()
+        input.fileHandleForWriting.write(body)
+        try input.fileHandleForWriting.close()
+        Thread { [self] in
+            var pending = Data()
+            while true {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    pending = Data(pending[(newline + 1)...])
+                    lock.withLock { received.append(line) }
+                    if lock.withLock({ received.count }) == 1 { firstLine.signal() }
+                }
+            }
+            process.waitUntilExit()
+            if lock.withLock({ received.isEmpty }) { firstLine.signal() }
+            ended.signal()
+        }.start()
+    }
+
+    deinit {
+        faulty.release(gate)
+        if process.isRunning { process.terminate() }
+    }
+
+    var lines: [String] { lock.withLock { received } }
+
+    func waitForFirstLine() async throws {
+        let semaphore = firstLine
+        try await onThread { semaphore.wait() }
+        guard !lines.isEmpty else { throw TestFailure("the held request ended before its first line") }
+    }
+
+    func release() { faulty.release(gate) }
+
+    /// Every line, once the answer has ended.
+    func finish() async throws -> [String] {
+        let semaphore = ended
+        try await onThread { semaphore.wait() }
+        return lines
     }
 }
 
