@@ -75,11 +75,23 @@ public enum ContractJSON {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case let control where control.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(control.value, radix: 16).count)
-                    + String(control.value, radix: 16)
+                out += escaped(control)
+            // Invisible characters (a byte-order mark, zero-width spaces, line separators) are
+            // written as escapes: a message quoting one then shows it, and Foundation's parser
+            // drops a U+FEFF that follows an escape when it is written raw.
+            case let invisible where [.format, .lineSeparator, .paragraphSeparator].contains(invisible.properties.generalCategory):
+                out += escaped(invisible)
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out + "\""
+    }
+
+    /// `\uXXXX`, as a surrogate pair above U+FFFF.
+    private static func escaped(_ scalar: Unicode.Scalar) -> String {
+        String(scalar).utf16.map { unit in
+            let hex = String(unit, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        }.joined()
     }
 }
