@@ -77,6 +77,36 @@ struct NanoTrackTests {
         #expect(!kept.output.contains("null"), "\(kept.output)")
     }
 
+    @Test("serve --models: POST /run without a tracker is NanoTrack, the same answer as the CLI's; a service without them answers 422 for it and CSRT by default")
+    func service() async throws {
+        let server = try await Fixtures.shared.videoServer()
+        let fields: [String: Any] = ["item_stream_url": server.url("crossing.mp4"), "bbs": ContractTests.crossingBox,
+                                     "start_frame": 0, "frame_duration": 20]
+        let cli = try await runTracker(["run", "--url", server.url("crossing.mp4"), "--bbs",
+                                        String(decoding: try JSONSerialization.data(withJSONObject: ContractTests.crossingBox), as: UTF8.self),
+                                        "--start-frame", "0", "--frame-duration", "20", "--tracker", "nanotrack",
+                                        "--models", TestData.models, "--allow-private-networks"])
+        #expect(cli.status == 0, "\(cli.errorOutput)")
+
+        let withModels = try await ServiceProcess(arguments: ["--models", TestData.models, "--allow-private-networks"])
+        defer { withModels.stop() }
+        let tracked = try await withModels.run(fields)
+        #expect(tracked.status == 200, "\(tracked.body)")
+        #expect(tracked.body.trimmingCharacters(in: .whitespacesAndNewlines) == cli.output.trimmingCharacters(in: .whitespacesAndNewlines))
+
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("no-models-service-\(getpid())")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let without = try await ServiceProcess(arguments: ["--models", empty.path, "--allow-private-networks"])
+        defer { without.stop() }
+        var asking = fields
+        asking["tracker"] = "nanotrack-v3"
+        let refused = try await without.run(asking)
+        #expect(refused.status == 422 && refused.body.contains("tracker_unavailable") && refused.body.contains("nanotrack/v3"),
+                "\(refused.body)")
+        let csrt = try await without.run(fields)
+        #expect(csrt.status == 200 && csrt.body != tracked.body, "\(csrt.body)")
+    }
+
     @Test("A models folder that does not exist is refused at once")
     func modelsFolderMustExist() async throws {
         let result = try await runTracker(["run", "--url", TestData.crossing, "--bbs", #"{"w":[{"x":205,"y":151},{"x":222,"y":201}]}"#,

@@ -36,7 +36,7 @@ public final class CompiledModel: @unchecked Sendable {
     }
 
     deinit {
-        idle.removeAll()
+        idle.removeAll()  // the requests first: each holds the compiled model inside OpenVINO
         ov_compiled_model_free(handle)
     }
 
@@ -57,7 +57,7 @@ public final class CompiledModel: @unchecked Sendable {
         lock.unlock()
         var made: OpaquePointer?
         try check(ov_compiled_model_create_infer_request(handle, &made), "could not make an infer request for \(path)")
-        return InferRequest(handle: made!, model: self)
+        return InferRequest(handle: made!, path: path)
     }
 
     private func giveBack(_ request: InferRequest) {
