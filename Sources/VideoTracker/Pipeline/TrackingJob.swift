@@ -29,6 +29,7 @@ public final class TrackingJob: @unchecked Sendable {
     /// Throws only when nothing could be tracked; later failures end it early, marked partial.
     public func run(onFrame: (FrameUpdate) -> Void) throws -> TrackingSummary {
         let began = ContinuousClock.now
+        options.models.prepare(tracker)
         let decoder = try VideoDecoder(source: try openSource(), decoderThreads: options.decoderThreads)
         let startBoxes = try checkedBoxes(width: decoder.width, height: decoder.height)
 
