@@ -14,7 +14,8 @@ frame also gives the table for choosing the lost-score threshold.
 
 Port check: our nanotrack v2 and v3 once more with `--lost null --lost-score 0`, every frame against the
 reference's box rounded to whole pixels (frames compared, share within 1 px, largest difference, first frame past
-1 px), a row a sequence.
+1 px), a row a sequence; against the reference on ONNX Runtime and against the same Python math on OpenVINO f32
+(our runtime), which tells the port's differences from the runtimes'.
 """
 from __future__ import annotations
 
@@ -140,21 +141,33 @@ def port_check(ours: dict[int, tuple], reference: dict[int, tuple]) -> dict:
             "first": past[0] if past else None, "only_one": len(set(ours) ^ set(reference))}
 
 
-def port_section(all_sequences: list[Sequence], versions: list[str]) -> tuple[list[str], dict[str, dict]]:
-    """The port check table (a row a sequence, columns per version) and the totals per version."""
-    header = " | ".join(f"{v}: frames / within 1 px / max px / first frame > 1 px" for v in versions)
+RUNTIMES = {"onnxruntime": "the reference (ONNX Runtime)", "openvino": "its math on OpenVINO"}
+
+
+def reference_key(version: str, runtime: str) -> str:
+    return f"python nanotrack {version}" + ("" if runtime == "onnxruntime" else f" {runtime}")
+
+
+def port_section(all_sequences: list[Sequence], versions: list[str]) -> tuple[list[str], dict[tuple, dict]]:
+    """The port check table (a row a sequence; a column a version and runtime of the reference) and the totals."""
+    columns = [(v, r) for v in versions for r in RUNTIMES if reference_key(v, r) in all_sequences[0].results]
+    header = " | ".join(f"{v} vs {RUNTIMES[r]}" for v, r in columns)
     lines = ["### Port check: our nanotrack against the Python reference, box for box", "",
              "Ours run with `--lost null --lost-score 0` (every frame answered); the reference's box clipped to the "
              "image and rounded to whole pixels as the contract answers it. Both decode the same frames (ours libav, "
-             "the reference OpenCV's FFmpeg) and start from the same whole-pixel box. First frame: decoded frame "
-             "number (absolute).", "", f"| sequence | {header} |", "|---|" + "---|" * len(versions)]
-    totals = {v: {"frames": 0, "within": 0, "max": 0, "sequences_exact": 0, "only_one": 0} for v in versions}
+             "the reference OpenCV's FFmpeg: the same pixels) and start from the same whole-pixel box. The reference "
+             "runs on ONNX Runtime as its author's code does, and once more with the same Python tracking math on "
+             "OpenVINO in f32 (our binary's runtime and version): that column is the port alone, the first one adds "
+             "the two runtimes' float differences, which the tracker's feedback (each box places the next crop) "
+             "can grow into a different path. A cell: frames / share within 1 px / max px / first decoded frame "
+             "past 1 px.", "", f"| sequence | {header} |", "|---|" + "---|" * len(columns)]
+    totals = {c: {"frames": 0, "within": 0, "max": 0, "sequences_exact": 0, "only_one": 0} for c in columns}
     for sequence in all_sequences:
         cells = []
-        for version in versions:
+        for version, runtime in columns:
             check = port_check(sequence.results[f"ours port {version}"]["boxes"],
-                               sequence.results[f"python nanotrack {version}"]["boxes"])
-            total = totals[version]
+                               sequence.results[reference_key(version, runtime)]["boxes"])
+            total = totals[version, runtime]
             total["frames"] += check["frames"]
             total["within"] += check["within"]
             total["max"] = max(total["max"], check["max"])
@@ -165,23 +178,24 @@ def port_section(all_sequences: list[Sequence], versions: list[str]) -> tuple[li
                          f"{check['first'] if check['first'] is not None else '-'}")
         lines.append(f"| {sequence.name} | {' | '.join(cells)} |")
     cells = []
-    for version in versions:
-        total = totals[version]
+    for column in columns:
+        total = totals[column]
         cells.append(f"{total['frames']} / {total['within'] / max(1, total['frames']):.3f} / {total['max']} / "
                      f"{total['sequences_exact']} of {len(all_sequences)} sequences never past 1 px")
     lines.append(f"| all | {' | '.join(cells)} |")
     if any(t["only_one"] for t in totals.values()):
         lines += ["", "Frames answered by one side only: "
-                  + ", ".join(f"{v} {t['only_one']}" for v, t in totals.items()) + "."]
+                  + ", ".join(f"{v} vs {r} {t['only_one']}" for (v, r), t in totals.items()) + "."]
     return lines, totals
 
 
-def run_reference(all_sequences: list[Sequence], version: str) -> tuple[list[float], list[float]]:
+def run_reference(all_sequences: list[Sequence], version: str,
+                  runtime: str = "onnxruntime") -> tuple[list[float], list[float]]:
     """The Python NanoTrack on every sequence, one decode per video; the per-update wall and CPU seconds."""
     sys.path.insert(0, str(BENCH))
     import nanotrack_reference as reference
 
-    models = reference.Models(version)
+    models = reference.Models(version, runtime=runtime)
     updates: list[float] = []
     updates_cpu: list[float] = []
     for path in sorted({s.path for s in all_sequences}):
@@ -199,8 +213,8 @@ def run_reference(all_sequences: list[Sequence], version: str) -> tuple[list[flo
                 boxes[item["frame"]] = clip((x, y, x + w, y + h), size)  # as the contract clips (not rounded)
                 if item["score"] is not None:
                     scores[item["frame"]] = item["score"]
-            sequence.results[f"python nanotrack {version}"] = {"boxes": boxes, "scores": scores}
-        log(f"  python nanotrack {version}: {path.name}, {len(chosen)} sequences")
+            sequence.results[reference_key(version, runtime)] = {"boxes": boxes, "scores": scores}
+        log(f"  {reference_key(version, runtime)}: {path.name}, {len(chosen)} sequences")
     return updates, updates_cpu
 
 
@@ -256,6 +270,8 @@ def run(bench: Bench, report: Report) -> None:
     for version in REFERENCE_VERSIONS:
         updates, updates_cpu = run_reference(all_sequences, version)
         update_ms[f"python nanotrack {version}"] = (1000 * statistics.fmean(updates), 1000 * statistics.fmean(updates_cpu))
+        if version in port_versions:
+            run_reference(all_sequences, version, "openvino")  # for the port check only
 
     names = [f"ours {t}" for t in trackers] + [f"python nanotrack {v}" for v in REFERENCE_VERSIONS]
     datasets = ["all"] + sorted({s.dataset for s in all_sequences}, key=["Crossing", "PETS09", "TUD"].index)
@@ -301,8 +317,8 @@ def run(bench: Bench, report: Report) -> None:
         port_lines, port_totals = port_section(all_sequences, port_versions)
         lines += ["", *port_lines]
     report.sections.append(lines)
-    for version, total in port_totals.items():
-        report.rows.append(Row(f"port check, nanotrack {version} vs the Python reference: boxes within 1 px over "
+    for (version, runtime), total in port_totals.items():
+        report.rows.append(Row(f"port check, nanotrack {version} vs {RUNTIMES[runtime]}: boxes within 1 px over "
                                f"{len(all_sequences)} sequences", f"{total['within'] / max(1, total['frames']):.3f} "
                                f"of {total['frames']} (max {total['max']} px)", "", ""))
     for name in names:
