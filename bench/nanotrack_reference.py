@@ -111,7 +111,8 @@ def free_spatial_dims(path: Path) -> bytes:
 class Models:
     """One version's backbone and head on ONNX Runtime (CPU, f32, `threads` intra-op threads), or with
     runtime="openvino" on OpenVINO's CPU plugin in f32 as our binary runs them (the backbone reshaped to each crop
-    size; `threads` is ONNX Runtime's only): the same tracking math on our runtime separates the port from the runtimes' float differences."""
+    size; `threads` is ONNX Runtime's only): the same tracking math on our runtime separates the port from the
+    runtimes' float differences."""
 
     def __init__(self, version: str, models: Path = MODELS, threads: int = 1, runtime: str = "onnxruntime") -> None:
         folder = models / version
@@ -138,9 +139,10 @@ class Models:
         import openvino as ov
 
         core = ov.Core()
-        # f32 and otherwise OpenVINO's defaults: these give our binary's results (measured: box for box on all 29
-        # sequences). The threading settings change OpenVINO's float results: with INFERENCE_NUM_THREADS 1 or
-        # PERFORMANCE_HINT THROUGHPUT here, v2 on PETS09 person 9 parts from ours after 319 frames.
+        # f32 and otherwise OpenVINO's defaults. OpenVINO's float results depend on its threading settings, and one
+        # long sequence (PETS09 person 9) is sensitive to them: with these, v2 equals ours on all 29 sequences and v3
+        # parts on that one after 335 frames; with INFERENCE_NUM_THREADS 1, v3 equals ours on all 29 and v2 parts
+        # there after 319 (PERFORMANCE_HINT THROUGHPUT, as ours runs, likewise parts v2).
         settings = {"INFERENCE_PRECISION_HINT": "f32"}
         self.ov_backbones = {}
         for side in (self.config.exemplar_size, self.config.instance_size):

@@ -159,7 +159,8 @@ def port_section(all_sequences: list[Sequence], versions: list[str]) -> tuple[li
              "runs on ONNX Runtime as its author's code does, and once more with the same Python tracking math on "
              "OpenVINO in f32 (our binary's runtime and version): that column is the port alone, the first one adds "
              "the two runtimes' float differences, which the tracker's feedback (each box places the next crop) "
-             "can grow into a different path. A cell: frames / share within 1 px / max px / first decoded frame "
+             "can grow into a different path (OpenVINO's own results also move with its threading settings: see "
+             "bench/nanotrack_reference.py). A cell: frames / share within 1 px / max px / first decoded frame "
              "past 1 px.", "", f"| sequence | {header} |", "|---|" + "---|" * len(columns)]
     totals = {c: {"frames": 0, "within": 0, "max": 0, "sequences_exact": 0, "only_one": 0} for c in columns}
     for sequence in all_sequences:
