@@ -6,13 +6,19 @@ cases (bench/cases/, one file each, on the shared harness bench/harness.py), eve
 sides (A B, B A, A B, ...) and reporting the median of the per-round ratios:
 
 - tracking: the Python original (bench/original_tracker.py) against `video-tracker run`, 1, 4 and 8 PETS
-  people, CSRT and KCF (and csrt-fast);
+  people, CSRT and KCF (and csrt-fast); 4 people also with our default tracker (nanotrack) against the original's
+  CSRT and the Python NanoTrack reference;
+- many_boxes: 50 annotations x 60 frames, our default tracker against 4 s and the original's CSRT;
 - accuracy, pedestrian_tracks: csrt-fast against csrt (mean IoU, CPU);
 - decode_floor: `video-tracker decode` and `ffmpeg -threads 1` on 720p and 1080p H.264, against KCF on them;
-- memory: peak RSS for frame_duration 100 against 690;
+- memory: peak RSS for frame_duration 100 against 690 (KCF, and nanotrack with its models loaded);
+- nanotrack_cost: where the default tracker's time goes (start, models, decoding, updates; perf by library);
 - seek: start_frame 0, 300 and 3000 on vtest looped past 3000 frames, against decoding from 0;
 - tracker_quality: mean IoU and success at 0.5 of every tracker on every single-object sequence the shared
-  data gives (Crossing, every PETS09 and TUD person), the Python NanoTrack reference included.
+  data gives (Crossing, every PETS09 and TUD person), the Python NanoTrack reference included, and the port
+  check: our nanotrack against that reference box for box.
+
+Our binary runs with `--models ../shared/testdata/models` (loaded only by the trackers that need them).
 
 Writes bench/results/latest.md (the table) and bench/results/latest.png (frames per second against
 number of objects); a run of some cases only writes bench/results/latest-<case>[-<case>...].md instead, so the

@@ -23,6 +23,7 @@ from typing import Callable, Optional
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 TESTDATA = REPO.parent / "shared" / "testdata"
+MODELS = TESTDATA / "models"  # `--models` of every run of ours: the neural trackers load from it on first use
 WORK = BENCH / "scratch"
 RESULTS = BENCH / "results"
 
@@ -42,6 +43,10 @@ class Config:
     memory_frames: tuple = (100, 690)
     memory_tracker: str = "kcf"
     memory_people: int = 4
+    many_start: int = 100
+    many_frames: int = 60
+    many_original_rounds: int = 1  # the original's CSRT on 50 boxes takes about 30 s a round
+    cost_frames: int = 150  # nanotrack_cost: 1 frame against this many
     seek_points: tuple = (0, 300, 3000)
     seek_rounds: int = 9  # the seek times are short and close to their baseline: more rounds, steadier medians
     loop_count: int = 4  # vtest played 5 times: 3975 frames
@@ -60,7 +65,7 @@ def make_config(args: argparse.Namespace) -> Config:
         return Config(quick=False, rounds=args.rounds or 3)
     # Tiny sizes: checks every path of the harness without loading the machine.
     return Config(quick=True, rounds=args.rounds or 3, track_start=100, track_frames=6,
-                  floor_start=10, floor_frames=10, memory_frames=(5, 20), seek_points=(0, 300, 3000),
+                  floor_start=10, floor_frames=10, memory_frames=(5, 20), many_frames=4, cost_frames=6, seek_points=(0, 300, 3000),
                   encode_preset="ultrafast", floor_sizes=(("720p", 1280, 720), ("1080p", 1920, 1080)),
                   floor_source_frames=30, loop_size=(96, 72), seek_rounds=3)
 
@@ -117,11 +122,19 @@ class Bench:
 
     # The sides -----------------------------------------------------------------------------
 
-    def ours_run(self, video: str, bbs: dict, start: int, frames: int, tracker: str,
+    def ours_run(self, video: str, bbs: dict, start: int, frames: int, tracker: Optional[str],
                  extra: tuple = (), rss: bool = False) -> Sample:
-        return run_process([str(self.binary), "run", "--url", self.url(video), "--bbs", json.dumps(bbs),
-                            "--start-frame", str(start), "--frame-duration", str(frames),
-                            "--tracker", tracker, "--allow-private-networks", *extra], rss=rss)
+        """`video-tracker run` with the models folder (as `make serve` has it); tracker None leaves the choice to
+        the binary (its default: nanotrack when the models load). The models load lazily: an OpenCV tracker's run
+        never reads them."""
+        return run_process(self.ours_command(video, bbs, start, frames, tracker, extra), rss=rss)
+
+    def ours_command(self, video: str, bbs: dict, start: int, frames: int, tracker: Optional[str],
+                     extra: tuple = ()) -> list[str]:
+        return [str(self.binary), "run", "--url", self.url(video), "--bbs", json.dumps(bbs),
+                "--start-frame", str(start), "--frame-duration", str(frames),
+                *(("--tracker", tracker) if tracker else ()), "--models", str(MODELS),
+                "--allow-private-networks", *extra]
 
     def original_run(self, video: str, bbs: dict, start: int, frames: int, tracker: str,
                      extra: tuple = (), rss: bool = False) -> Sample:
@@ -149,12 +162,15 @@ class Bench:
     # Alternating rounds -------------------------------------------------------------------
 
     def rounds(self, group: str, sides: dict[str, Callable[[], Sample]], rounds: Optional[int] = None,
-               keep_output: tuple = ()) -> dict[str, list[Sample]]:
-        """Every side once per round; odd rounds run the sides in reverse order."""
+               keep_output: tuple = (), side_rounds: Optional[dict[str, int]] = None) -> dict[str, list[Sample]]:
+        """Every side once per round; odd rounds run the sides in reverse order. `side_rounds` caps a slow side's
+        rounds (it runs in the first ones)."""
         labels = list(sides)
         results: dict[str, list[Sample]] = {label: [] for label in labels}
         for index in range(rounds or self.config.rounds):
             for label in (labels if index % 2 == 0 else labels[::-1]):
+                if side_rounds and index >= side_rounds.get(label, index + 1):
+                    continue
                 sample = sides[label]()
                 results[label].append(sample)
                 if index == 0 and label in keep_output:
@@ -171,7 +187,10 @@ def listed_trackers(binary: Path) -> list[str]:
     """The tracker names `video-tracker run --help` lists."""
     help_text = subprocess.run([str(binary), "run", "--help"], stdout=subprocess.PIPE, text=True).stdout
     listed = re.search(r"--tracker <tracker>\s+Tracker: ([^.]*)\.", help_text.replace("\n", " "))
-    return [t.strip() for t in re.sub(r"\s+", " ", listed.group(1)).split(",")] if listed else []
+    if not listed:
+        return []
+    names = re.sub(r"\(.*?\)", "", listed.group(1))  # "(default: nanotrack with models, else csrt)"
+    return [t.strip() for t in re.sub(r"\s+", " ", names).split(",") if t.strip()]
 
 
 def log(text: str) -> None:

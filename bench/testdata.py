@@ -48,6 +48,27 @@ def pets_boxes(scale_x: float = 1.0, scale_y: float = 1.0) -> dict[int, dict]:
     return boxes
 
 
+def pets_many_boxes(count: int = 50, frame: int = 100, size: tuple = (768, 576)) -> dict:
+    """`count` boxes on decoded `frame` of vtest.avi: every person labelled there (PETS09-S2L1 ground truth), then
+    copies of their boxes moved to the cells of a grid over the frame (row by row, person after person), each copy
+    kept whole inside the image. Deterministic: the same boxes every run."""
+    people = {person: boxes[frame] for person, boxes in sorted(mot_tracks(PETS_GT).items()) if frame in boxes}
+    bbs = {f"person{person}": [{"x": round(x1), "y": round(y1)}, {"x": round(x2), "y": round(y2)}]
+           for person, (x1, y1, x2, y2) in people.items()}
+    sizes = [(x2 - x1, y2 - y1) for x1, y1, x2, y2 in people.values()]
+    copies = count - len(bbs)
+    columns = max(1, round((copies * size[0] / size[1]) ** 0.5))
+    rows = -(-copies // columns)
+    for index in range(copies):
+        w, h = sizes[index % len(sizes)]
+        cx = (index % columns + 0.5) * size[0] / columns
+        cy = (index // columns + 0.5) * size[1] / rows
+        x1 = round(min(max(cx - w / 2, 0), size[0] - w))
+        y1 = round(min(max(cy - h / 2, 0), size[1] - h))
+        bbs[f"copy{index}"] = [{"x": x1, "y": y1}, {"x": round(x1 + w), "y": round(y1 + h)}]
+    return bbs
+
+
 
 def iou(a: tuple, b: tuple) -> float:
     """Boxes as (left, top, right, bottom)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-ORDER = ("tracking", "accuracy", "pedestrian_tracks", "decode_floor", "memory", "seek", "tracker_quality")
+ORDER = ("tracking", "many_boxes", "accuracy", "pedestrian_tracks", "decode_floor", "memory", "nanotrack_cost", "seek",
+         "tracker_quality")
 
 
 def load(name: str) -> ModuleType:

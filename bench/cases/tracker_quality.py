@@ -7,9 +7,15 @@ image (the contract's boxes are), the start box rounded to whole pixels as a cal
 IoU over the scored frames (a frame the tracker left out as lost counts 0, the start frame included, where every
 tracker echoes the box) and success (share of scored frames with IoU >= 0.5); the table averages sequences.
 
-Trackers: our binary's csrt, csrt-fast, kcf, and nanotrack / nanotrack-v3 when it accepts them; the Python
-NanoTrack reference (bench/nanotrack_reference.py, ONNX Runtime, f32, 1 thread) v2 and v3 on the same boxes.
-NanoTrack's best score per frame also gives the table for choosing the lost-score threshold.
+Trackers: our binary's csrt, csrt-fast, kcf, and nanotrack / nanotrack-v3 when it accepts them (with the models
+folder; lost frames, score < 0.8, left out as the contract does); the Python NanoTrack reference
+(bench/nanotrack_reference.py, ONNX Runtime, f32, 1 thread) v2 and v3 on the same boxes. NanoTrack's best score per
+frame also gives the table for choosing the lost-score threshold.
+
+Port check: our nanotrack v2 and v3 once more with `--lost null --lost-score 0`, every frame against the
+reference's box rounded to whole pixels (frames compared, share within 1 px, largest difference, first frame past
+1 px), a row a sequence; against the reference on ONNX Runtime and against the same Python math on OpenVINO f32
+(our runtime), which tells the port's differences from the runtimes'.
 """
 from __future__ import annotations
 
@@ -115,21 +121,82 @@ def accepts(bench: Bench, tracker: str) -> bool:
         return False
 
 
-def run_binary(bench: Bench, sequence: Sequence, tracker: str) -> dict:
+def run_binary(bench: Bench, sequence: Sequence, tracker: str, extra: tuple = ()) -> dict:
     x1, y1, x2, y2 = sequence.box
     bbs = {"a": [{"x": x1, "y": y1}, {"x": x2, "y": y2}]}
-    sample = bench.ours_run(sequence.video, bbs, sequence.start, sequence.frames, tracker)
+    sample = bench.ours_run(sequence.video, bbs, sequence.start, sequence.frames, tracker, extra)
     answer = json.loads(sample.stdout)["a"]
-    boxes = {int(f): (b[0]["x"], b[0]["y"], b[1]["x"], b[1]["y"]) for f, b in answer.items()}
+    boxes = {int(f): (b[0]["x"], b[0]["y"], b[1]["x"], b[1]["y"]) for f, b in answer.items() if b is not None}
     return {"boxes": boxes, "cpu": sample.cpu, "wall": sample.wall}
 
 
-def run_reference(all_sequences: list[Sequence], version: str) -> tuple[list[float], list[float]]:
+def port_check(ours: dict[int, tuple], reference: dict[int, tuple]) -> dict:
+    """Ours against the Python reference box for box: the reference's box (clipped to the image) rounded to whole
+    pixels as the contract answers; frames both answered, share within 1 px (every coordinate), the largest
+    difference and the first frame past 1 px."""
+    both = sorted(set(ours) & set(reference))
+    diffs = {f: max(abs(a - round(b)) for a, b in zip(ours[f], reference[f])) for f in both}
+    past = [f for f in both if diffs[f] > 1]
+    return {"frames": len(both), "within": sum(d <= 1 for d in diffs.values()), "max": max(diffs.values(), default=0),
+            "first": past[0] if past else None, "only_one": len(set(ours) ^ set(reference))}
+
+
+RUNTIMES = {"onnxruntime": "the reference (ONNX Runtime)", "openvino": "its math on OpenVINO"}
+
+
+def reference_key(version: str, runtime: str) -> str:
+    return f"python nanotrack {version}" + ("" if runtime == "onnxruntime" else f" {runtime}")
+
+
+def port_section(all_sequences: list[Sequence], versions: list[str]) -> tuple[list[str], dict[tuple, dict]]:
+    """The port check table (a row a sequence; a column a version and runtime of the reference) and the totals."""
+    columns = [(v, r) for v in versions for r in RUNTIMES if reference_key(v, r) in all_sequences[0].results]
+    header = " | ".join(f"{v} vs {RUNTIMES[r]}" for v, r in columns)
+    lines = ["### Port check: our nanotrack against the Python reference, box for box", "",
+             "Ours run with `--lost null --lost-score 0` (every frame answered); the reference's box clipped to the "
+             "image and rounded to whole pixels as the contract answers it. Both decode the same frames (ours libav, "
+             "the reference OpenCV's FFmpeg: the same pixels) and start from the same whole-pixel box. The reference "
+             "runs on ONNX Runtime as its author's code does, and once more with the same Python tracking math on "
+             "OpenVINO in f32 (our binary's runtime and version): that column is the port alone, the first one adds "
+             "the two runtimes' float differences, which the tracker's feedback (each box places the next crop) "
+             "can grow into a different path (OpenVINO's own results also move with its threading settings: see "
+             "bench/nanotrack_reference.py). A cell: frames / share within 1 px / max px / first decoded frame "
+             "past 1 px.", "", f"| sequence | {header} |", "|---|" + "---|" * len(columns)]
+    totals = {c: {"frames": 0, "within": 0, "max": 0, "sequences_exact": 0, "only_one": 0} for c in columns}
+    for sequence in all_sequences:
+        cells = []
+        for version, runtime in columns:
+            check = port_check(sequence.results[f"ours port {version}"]["boxes"],
+                               sequence.results[reference_key(version, runtime)]["boxes"])
+            total = totals[version, runtime]
+            total["frames"] += check["frames"]
+            total["within"] += check["within"]
+            total["max"] = max(total["max"], check["max"])
+            total["sequences_exact"] += check["first"] is None
+            total["only_one"] += check["only_one"]
+            share = check["within"] / check["frames"] if check["frames"] else 0.0
+            cells.append(f"{check['frames']} / {share:.3f} / {check['max']} / "
+                         f"{check['first'] if check['first'] is not None else '-'}")
+        lines.append(f"| {sequence.name} | {' | '.join(cells)} |")
+    cells = []
+    for column in columns:
+        total = totals[column]
+        cells.append(f"{total['frames']} / {total['within'] / max(1, total['frames']):.3f} / {total['max']} / "
+                     f"{total['sequences_exact']} of {len(all_sequences)} sequences never past 1 px")
+    lines.append(f"| all | {' | '.join(cells)} |")
+    if any(t["only_one"] for t in totals.values()):
+        lines += ["", "Frames answered by one side only: "
+                  + ", ".join(f"{v} vs {r} {t['only_one']}" for (v, r), t in totals.items()) + "."]
+    return lines, totals
+
+
+def run_reference(all_sequences: list[Sequence], version: str,
+                  runtime: str = "onnxruntime") -> tuple[list[float], list[float]]:
     """The Python NanoTrack on every sequence, one decode per video; the per-update wall and CPU seconds."""
     sys.path.insert(0, str(BENCH))
     import nanotrack_reference as reference
 
-    models = reference.Models(version)
+    models = reference.Models(version, runtime=runtime)
     updates: list[float] = []
     updates_cpu: list[float] = []
     for path in sorted({s.path for s in all_sequences}):
@@ -147,8 +214,8 @@ def run_reference(all_sequences: list[Sequence], version: str) -> tuple[list[flo
                 boxes[item["frame"]] = clip((x, y, x + w, y + h), size)  # as the contract clips (not rounded)
                 if item["score"] is not None:
                     scores[item["frame"]] = item["score"]
-            sequence.results[f"python nanotrack {version}"] = {"boxes": boxes, "scores": scores}
-        log(f"  python nanotrack {version}: {path.name}, {len(chosen)} sequences")
+            sequence.results[reference_key(version, runtime)] = {"boxes": boxes, "scores": scores}
+        log(f"  {reference_key(version, runtime)}: {path.name}, {len(chosen)} sequences")
     return updates, updates_cpu
 
 
@@ -192,10 +259,20 @@ def run(bench: Bench, report: Report) -> None:
             frames += sequence.frames
         cost[f"ours {tracker}"] = cpu / frames
         log(f"  ours {tracker}: {len(all_sequences)} sequences, {cpu:.1f} s CPU")
+    # The port check: every frame answered (no lost marks), to compare with the reference box for box.
+    port_versions = [v for v, t in (("v2", "nanotrack"), ("v3", "nanotrack-v3")) if t in trackers]
+    for version in port_versions:
+        tracker = "nanotrack" if version == "v2" else "nanotrack-v3"
+        for sequence in all_sequences:
+            sequence.results[f"ours port {version}"] = run_binary(bench, sequence, tracker,
+                                                                  ("--lost", "null", "--lost-score", "0"))
+        log(f"  ours {tracker} --lost-score 0: {len(all_sequences)} sequences")
     update_ms: dict[str, tuple[float, float]] = {}
     for version in REFERENCE_VERSIONS:
         updates, updates_cpu = run_reference(all_sequences, version)
         update_ms[f"python nanotrack {version}"] = (1000 * statistics.fmean(updates), 1000 * statistics.fmean(updates_cpu))
+        if version in port_versions:
+            run_reference(all_sequences, version, "openvino")  # for the port check only
 
     names = [f"ours {t}" for t in trackers] + [f"python nanotrack {v}" for v in REFERENCE_VERSIONS]
     datasets = ["all"] + sorted({s.dataset for s in all_sequences}, key=["Crossing", "PETS09", "TUD"].index)
@@ -236,7 +313,15 @@ def run(bench: Bench, report: Report) -> None:
                   "frame after the start of every sequence.", "",
                   "| threshold | mean IoU | share marked lost | precision (marked that are lost) | recall (lost that are marked) | frames correctly marked or kept |",
                   "|---|---|---|---|---|---|", *threshold_table(all_sequences, name)]
+    port_totals = {}
+    if port_versions:
+        port_lines, port_totals = port_section(all_sequences, port_versions)
+        lines += ["", *port_lines]
     report.sections.append(lines)
+    for (version, runtime), total in port_totals.items():
+        report.rows.append(Row(f"port check, nanotrack {version} vs {RUNTIMES[runtime]}: boxes within 1 px over "
+                               f"{len(all_sequences)} sequences", f"{total['within'] / max(1, total['frames']):.3f} "
+                               f"of {total['frames']} (max {total['max']} px)", "", ""))
     for name in names:
         report.rows.append(Row(f"tracker quality, {name}: mean IoU / success over {counts['all']} sequences",
                                f"{table[name, 'all'][0]:.3f} / {table[name, 'all'][1]:.3f}", "", ""))
