@@ -53,28 +53,30 @@ struct AccuracyTests {
                                                tracker: tracker, start: drawn)
         #expect(meanIoU >= floor, "person \(person), \(tracker): mean IoU \(meanIoU)")
     }
+}
 
-    /// Mean IoU over `frames`, a frame left out (lost) counting as 0.
-    private func trackedMeanIoU(video: String, truth: [Int: Box], frames: Range<Int>,
-                                tracker: String = "csrt", start given: Box? = nil) async throws -> Double {
-        let server = try await Fixtures.shared.videoServer()
-        let start = try #require(given ?? truth[frames.lowerBound])
-        let boxes = try JSONSerialization.data(withJSONObject: ["p": TestData.boxJSON(start)])
-        let result = try await runTracker([
-            "run", "--url", server.url(video), "--bbs", String(decoding: boxes, as: UTF8.self),
-            "--start-frame", String(frames.lowerBound), "--frame-duration", String(frames.count),
-            "--tracker", tracker, "--allow-private-networks",
-        ])
-        #expect(result.status == 0, "\(result.errorOutput)")
-        let answer = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: [String: Any]])
-        let tracked = try #require(answer["p"])
-        var total = 0.0
-        for frame in frames {
-            guard let expected = truth[frame], let box = Contract.box(tracked["\(frame)"]) else { continue }
-            total += box.intersectionOverUnion(expected)
-        }
-        return total / Double(frames.count)
+/// Mean IoU of the real binary's answer over `frames` (served over loopback HTTP), from the first
+/// frame's ground-truth box or `start`, a frame left out (lost) counting as 0. `tracker` nil leaves
+/// the choice to the binary.
+func trackedMeanIoU(video: String, truth: [Int: Box], frames: Range<Int>, tracker: String? = "csrt",
+                    start given: Box? = nil, arguments extra: [String] = []) async throws -> Double {
+    let server = try await Fixtures.shared.videoServer()
+    let start = try #require(given ?? truth[frames.lowerBound])
+    let boxes = try JSONSerialization.data(withJSONObject: ["p": TestData.boxJSON(start)])
+    let result = try await runTracker([
+        "run", "--url", server.url(video), "--bbs", String(decoding: boxes, as: UTF8.self),
+        "--start-frame", String(frames.lowerBound), "--frame-duration", String(frames.count),
+        "--allow-private-networks",
+    ] + (tracker.map { ["--tracker", $0] } ?? []) + extra)
+    #expect(result.status == 0, "\(result.errorOutput)")
+    let answer = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: [String: Any]])
+    let tracked = try #require(answer["p"])
+    var total = 0.0
+    for frame in frames {
+        guard let expected = truth[frame], let box = Contract.box(tracked["\(frame)"]) else { continue }
+        total += box.intersectionOverUnion(expected)
     }
+    return total / Double(frames.count)
 }
 
 /// Reading the contract's JSON back in tests.

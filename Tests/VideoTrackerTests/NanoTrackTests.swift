@@ -115,25 +115,9 @@ struct NanoTrackTests {
         #expect(result.errorOutput.contains("/nonexistent/models"))
     }
 
-    /// Mean IoU over `frames` from the first frame's ground-truth box, a lost frame counting 0.
+    /// Mean IoU with the shared models; `tracker` nil is the binary's default.
     private func meanIoU(video: String, truth: [Int: Box], frames: Range<Int>, tracker: String?) async throws -> Double {
-        let server = try await Fixtures.shared.videoServer()
-        let start = try #require(truth[frames.lowerBound])
-        let boxes = try JSONSerialization.data(withJSONObject: ["p": TestData.boxJSON(start)])
-        let result = try await runTracker([
-            "run", "--url", server.url(video), "--bbs", String(decoding: boxes, as: UTF8.self),
-            "--start-frame", String(frames.lowerBound), "--frame-duration", String(frames.count),
-            "--models", TestData.models, "--allow-private-networks",
-        ] + (tracker.map { ["--tracker", $0] } ?? []))
-        #expect(result.status == 0, "\(result.errorOutput)")
-        let answer = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: [String: Any]])
-        let tracked = try #require(answer["p"])
-        var total = 0.0
-        for frame in frames {
-            guard let expected = truth[frame], let box = Contract.box(tracked["\(frame)"]) else { continue }
-            total += box.intersectionOverUnion(expected)
-        }
-        print("\(tracker ?? "default") on \(video) \(frames): mean IoU \(total / Double(frames.count))")
-        return total / Double(frames.count)
+        try await trackedMeanIoU(video: video, truth: truth, frames: frames, tracker: tracker,
+                                 arguments: ["--models", TestData.models])
     }
 }
