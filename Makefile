@@ -78,7 +78,8 @@ serve: build
 	@echo "  curl -s http://$(HOST):$(PORT)/run -H 'Content-Type: application/json' -d '{\"item_stream_url\": \"https://example.com/video.mp4\", \"bbs\": {\"a1\": [{\"x\": 205, \"y\": 151}, {\"x\": 222, \"y\": 201}]}, \"start_frame\": 0, \"frame_duration\": 30}'"
 	@echo "local videos need SERVE_FLAGS=--allow-private-networks (see README)"
 	@echo
-	exec $(RELEASE_BIN) serve --host $(HOST) --port $(PORT) --models $(MODELS) $(SERVE_FLAGS)
+	@[ -d "$(MODELS)" ] || echo "no models folder at $(MODELS): OpenCV trackers only (make serve MODELS=DIR)"
+	exec $(RELEASE_BIN) serve --host $(HOST) --port $(PORT) $(if $(wildcard $(MODELS)),--models $(MODELS)) $(SERVE_FLAGS)
 
 # Every group runs even when one fails; the last line counts them, and the exit status is
 # non-zero when any failed.
