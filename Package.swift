@@ -31,6 +31,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        // The job table: SQL written against SQLKit, SQLite underneath (postgres-kit can take its place).
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         // The only C/C++ surface: a plain C header over OpenCV's trackers, libcurl's variadic
@@ -55,6 +60,17 @@ let package = Package(
             ],
             swiftSettings: openVINOSwiftFlags,
             linkerSettings: openVINOLinkerFlags
+        ),
+        // Detection jobs kept in a database (SQLite by default): the table, its migrations, its queries.
+        .target(
+            name: "VideoTrackerStore",
+            dependencies: [
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The HTTP face of the tracker (Hummingbird 2): routes, errors as JSON, metrics.
         .target(
@@ -89,6 +105,7 @@ let package = Package(
             dependencies: [
                 "VideoTracker",
                 "VideoTrackerService",
+                "VideoTrackerStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -223,6 +223,13 @@ final class HeldRequest: @unchecked Sendable {
     }
 }
 
+/// A new empty folder under the system's temporary folder.
+func temporaryFolder(_ prefix: String) -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("video-tracker-\(prefix)-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
+
 /// A port the kernel says is free now (bound to port 0, then released).
 func freePort() throws -> Int {
     let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
