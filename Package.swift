@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        // Uploads parsed as they stream in; the page's templates.
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The only C/C++ surface: a plain C header over OpenCV's trackers, libcurl's variadic
@@ -72,17 +75,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The HTTP face of the tracker (Hummingbird 2): routes, errors as JSON, metrics.
+        // The HTTP face of the tracker (Hummingbird 2): routes, errors as JSON, metrics, the jobs
+        // API with its queue, and the page (templates and static files are resources beside the binary).
         .target(
             name: "VideoTrackerService",
             dependencies: [
                 "VideoTracker",
+                "VideoTrackerStore",
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            resources: [.copy("Templates"), .copy("Static")]
         ),
         .executableTarget(
             name: "VideoTrackerCLI",

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -70,6 +72,10 @@ class RunningService:
     """`video-tracker serve` in the background, stopped (by its own pid) when the test ends."""
 
     def __init__(self, binary: str, args: list[str]) -> None:
+        # Detection jobs' data goes to a folder of this service's own, not into the checkout.
+        self.data_dir = tempfile.mkdtemp(prefix="video-tracker-data-")
+        if args[:1] == ["serve"] and "--data-dir" not in args:
+            args = [*args, "--data-dir", self.data_dir]
         self.process = subprocess.Popen([binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def wait_until_healthy(self, url: str, seconds: float = 120) -> None:
@@ -95,6 +101,7 @@ class RunningService:
                 self.process.wait()
         if self.process.stderr is not None:
             self.process.stderr.close()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -187,6 +187,14 @@ def test_stages_are_consistent(dockerfile: dict) -> None:
     assert runtime[0][1].startswith("${DEBIAN_IMAGE}")
     assert "ARG DEBIAN_IMAGE=debian:bookworm-slim" in DOCKERFILE.read_text()
     assert ("COPY", "--from=build /out/video-tracker /usr/local/bin/video-tracker") in runtime
+    # SwiftPM's Bundle.module looks for the resource bundle beside the executable.
+    bundle = "video-tracker_VideoTrackerService.resources"
+    assert ("COPY", f"--from=build /out/{bundle} /usr/local/bin/{bundle}") in runtime
+    assert f'"$bin/{bundle}" /out/' in build_runs, "the build stage must put the resource bundle in /out"
+    cmd = [rest for keyword, rest in runtime if keyword == "CMD"][-1]
+    assert '"--data-dir", "/var/lib/video-tracker"' in cmd
+    assert any("chown 10001 /var/lib/video-tracker" in rest for keyword, rest in runtime if keyword == "RUN"), \
+        "the jobs' data folder must be writable by the runtime user"
     assert ("COPY", f"--from=build /src/{WHEEL_LIBS} {INSTALLED_LIBS}") in runtime
     assert any(rest.startswith("make openvino") for keyword, rest in dockerfile["build"] if keyword == "RUN")
     user = [rest for keyword, rest in runtime if keyword == "USER"]

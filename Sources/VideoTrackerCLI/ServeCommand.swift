@@ -7,7 +7,7 @@ import VideoTrackerService
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Run the HTTP service (POST /run, GET /healthz, GET /metrics).")
+        commandName: "serve", abstract: "Run the HTTP service (POST /run, detection jobs at /jobs and their page at /, GET /healthz, GET /metrics).")
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
@@ -20,8 +20,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes.") var maxBodyBytes = 1 << 20
     @Option(help: "libavcodec threads per request (0: libavcodec decides).") var decoderThreads = 0
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
-    @Option(help: "File holding a bearer token that /run and /metrics then require (or set VIDEO_TRACKER_TOKEN).")
+    @Option(help: "File holding a bearer token that every route but /healthz then requires (or set VIDEO_TRACKER_TOKEN).")
     var tokenFile: String?
+    @Option(help: ArgumentHelp("Folder for detection jobs: their database (SQLite) and files.", valueName: "dir"))
+    var dataDir = "video-tracker-data"
+    @Option(help: "Largest video a detection job takes, uploaded or fetched, in bytes (more: 413).")
+    var maxUploadBytes: Int64 = 2 << 30
+    @Option(help: "Detection jobs run at once; the rest wait in the queue.")
+    var jobsConcurrency = 1
 
     func run() async throws {
         keepResidentMemoryFlat()
@@ -42,10 +48,15 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxBodyBytes = maxBodyBytes
         configuration.decoderThreads = decoderThreads
         configuration.token = try readToken()
+        guard maxUploadBytes > 0 else { throw ValidationError("--max-upload-bytes must be at least 1") }
+        guard jobsConcurrency >= 1 else { throw ValidationError("--jobs-concurrency must be at least 1") }
+        configuration.dataDirectory = dataDir
+        configuration.maxUploadBytes = maxUploadBytes
+        configuration.jobsConcurrency = jobsConcurrency
         var logger = Logger(label: "video-tracker")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         configuration.models = try await loadModels(logger: logger)
-        let app = buildApplication(configuration: configuration, logger: logger) { [logger, host] port in
+        let app = try await buildApplication(configuration: configuration, logger: logger) { [logger, host] port in
             logger.notice("listening", metadata: ["url": "http://\(host):\(port)"])
         }
         try await app.runService()

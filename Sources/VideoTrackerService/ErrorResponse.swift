@@ -7,14 +7,22 @@ struct ErrorResponse: HTTPResponseError {
     let error: TrackingError
     /// The `Allow` header of a 405: the methods the route does take.
     var allow: [HTTPRequest.Method] = []
+    /// A status the kind does not say (507 for a full disk).
+    var statusOverride: HTTPResponse.Status?
 
     init(error: TrackingError, allow: [HTTPRequest.Method] = []) {
         self.error = error
         self.allow = allow
     }
 
+    init(error: TrackingError, status: HTTPResponse.Status) {
+        self.error = error
+        self.statusOverride = status
+    }
+
     var status: HTTPResponse.Status {
-        switch error.kind {
+        if let statusOverride { return statusOverride }
+        return switch error.kind {
         case .badRequest: .badRequest
         case .tooLarge: .contentTooLarge
         case .unprocessable: .unprocessableContent

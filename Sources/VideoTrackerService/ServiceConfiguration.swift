@@ -19,10 +19,17 @@ public struct ServiceConfiguration: Sendable {
     /// Each request returns by then with what it has, marked partial: under the caller's 60 s.
     public var deadlineSeconds = 55.0
     public var decoderThreads = 0
-    /// When set, `/run` and `/metrics` require `Authorization: Bearer <token>`; `/healthz` stays open.
+    /// When set, every route but `/healthz` requires `Authorization: Bearer <token>`.
     public var token: String?
-    /// The neural trackers' models (none: OpenCV's trackers only, CSRT the default).
+    /// The neural trackers' models (none: OpenCV's trackers only, CSRT the default); detection
+    /// jobs need its YOLOX-Nano.
     public var models = TrackerModels.none
+    /// Detection jobs: their database and files live here (created if missing).
+    public var dataDirectory = "video-tracker-data"
+    /// The largest video a job takes, uploaded or fetched from a URL (2 GiB).
+    public var maxUploadBytes: Int64 = 2 << 30
+    /// Detection jobs run at once; the rest wait in the queue.
+    public var jobsConcurrency = 1
 
     public init() {}
 }

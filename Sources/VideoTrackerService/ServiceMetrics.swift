@@ -45,12 +45,13 @@ public final class ServiceMetrics: Sendable {
     }
 }
 
-/// Counts every request by path and final status (errors included).
+/// Counts every request by route (`/jobs/:id`, not each id) and final status (errors included).
 struct RequestCountMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = ["/run", "/healthz", "/metrics"].contains(request.uri.path) ? request.uri.path : "other"
+        let path = routes.match(request.uri.path)?.template ?? "other"
         do {
             let response = try await next(request, context)
             metrics.countRequest(path: path, status: response.status.code)

@@ -55,8 +55,11 @@ struct ServiceTests {
 func startInProcess(_ configuration: ServiceConfiguration) async throws -> (base: String, running: Task<Void, Error>) {
     var configuration = configuration
     configuration.port = 0
+    if configuration.dataDirectory == ServiceConfiguration().dataDirectory {
+        configuration.dataDirectory = temporaryFolder("in-process-data").path
+    }
     let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let app = buildApplication(configuration: configuration,
+    let app = try await buildApplication(configuration: configuration,
                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { port in
         continuation.yield(port)
     }

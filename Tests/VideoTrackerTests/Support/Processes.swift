@@ -101,12 +101,18 @@ func curl(_ url: String, method: String = "GET", body: Data? = nil, headers: [St
 final class ServiceProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
+    /// The job folder made for this service when the test gave none; removed with it.
+    private var ownedDataDirectory: URL?
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     init(arguments: [String] = []) async throws {
         port = try freePort()
         process.executableURL = URL(fileURLWithPath: Binary.path)
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--log-level", "warning"] + arguments
+        // Each service keeps its jobs in a folder of its own unless the test names one.
+        ownedDataDirectory = arguments.contains("--data-dir") ? nil : temporaryFolder("serve-data")
+        let dataDirectory = ownedDataDirectory.map { ["--data-dir", $0.path] } ?? []
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--log-level", "warning"]
+            + dataDirectory + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -127,7 +133,10 @@ final class ServiceProcess: @unchecked Sendable {
         }
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        if let ownedDataDirectory { try? FileManager.default.removeItem(at: ownedDataDirectory) }
+    }
 
     func run(_ body: [String: Any], headers: [String] = []) async throws -> HTTPAnswer {
         try await curl(baseURL + "/run", method: "POST", body: try JSONSerialization.data(withJSONObject: body), headers: headers)
