@@ -27,6 +27,11 @@ actor Fixtures {
         return try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
     }
 
+    /// Where one of the ffmpeg-made files is.
+    func path(of name: String) throws -> String {
+        try makeContainers().appendingPathComponent(name).path
+    }
+
     /// A misbehaving server over the same files (see `FaultyServer`).
     func faultyServer() async throws -> FaultyServer {
         if let faulty { return faulty }

@@ -103,16 +103,21 @@ final class ServiceProcess: @unchecked Sendable {
     let port: Int
     /// The job folder made for this service when the test gave none; removed with it.
     private var ownedDataDirectory: URL?
+    /// Where the service keeps its jobs.
+    private(set) var dataDirectoryPath: String?
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    init(arguments: [String] = []) async throws {
+    /// `launcher` runs the binary through another program (e.g. `unshare ... exec "$@"`), which
+    /// must exec it in place so that this process is the service.
+    init(arguments: [String] = [], launcher: [String] = []) async throws {
         port = try freePort()
-        process.executableURL = URL(fileURLWithPath: Binary.path)
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? Binary.path)
         // Each service keeps its jobs in a folder of its own unless the test names one.
         ownedDataDirectory = arguments.contains("--data-dir") ? nil : temporaryFolder("serve-data")
         let dataDirectory = ownedDataDirectory.map { ["--data-dir", $0.path] } ?? []
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--log-level", "warning"]
-            + dataDirectory + arguments
+        dataDirectoryPath = ownedDataDirectory?.path ?? arguments.firstIndex(of: "--data-dir").map { arguments[$0 + 1] }
+        process.arguments = Array(launcher.dropFirst()) + (launcher.isEmpty ? [] : [Binary.path])
+            + ["serve", "--host", "127.0.0.1", "--port", String(port), "--log-level", "warning"] + dataDirectory + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
