@@ -269,3 +269,31 @@ def test_build_context_holds_what_the_build_copies(dockerfile: dict) -> None:
         if keyword == "COPY" and not rest.startswith("--from"):
             for source in rest.split()[:-1]:
                 assert source.replace("[d]", "d") in allowed, f"COPY {source} is excluded by the ignore file"
+
+
+def test_the_binary_finds_its_resource_bundle_beside_it(binary: str, tmp_path: Path) -> None:
+    """What the image does (the binary and `video-tracker_VideoTrackerService.resources` side by side
+    in /usr/local/bin), done here: a copy of the binary next to a copy of the bundle serves the
+    copy's files, not the build folder's."""
+    import urllib.request
+
+    from conftest import RunningService, free_port
+
+    bundle = "video-tracker_VideoTrackerService.resources"
+    built = Path(binary).parent / bundle
+    assert (built / "Templates" / "page.mustache").is_file() and (built / "Static" / "app.js").is_file()
+    installed = tmp_path / "bin"
+    installed.mkdir()
+    shutil.copy2(binary, installed / "video-tracker")
+    shutil.copytree(built, installed / bundle)
+    marker = "/* the installed copy */\n"
+    style = installed / bundle / "Static" / "style.css"
+    style.write_text(marker + style.read_text())
+    port = free_port()
+    service = RunningService(str(installed / "video-tracker"), ["serve", "--host", "127.0.0.1", "--port", str(port)])
+    try:
+        service.wait_until_healthy(f"http://127.0.0.1:{port}/healthz")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/style.css", timeout=10) as response:
+            assert response.read().decode().startswith(marker)
+    finally:
+        service.stop()
