@@ -113,8 +113,9 @@ public struct Annotator: Sendable {
     }
 }
 
-/// Line and text sizes for a frame size, from its shorter side: 2 px lines and 0.45 text up to
-/// 480 rows (legible at 360p), growing in proportion above (4 px lines, 1.35 text at 1080p).
+/// Line and text sizes for a frame size, from its shorter side: 2 px lines and 0.5 text (letters
+/// 11 px high, the least that reads well after encoding) up to 400 rows, growing in proportion
+/// above (0.6 at 480p, 4 px lines and 1.35 with 2 px strokes at 1080p).
 struct AnnotationStyle: Equatable {
     var lineThickness: Int
     var fontScale: Double
@@ -123,7 +124,7 @@ struct AnnotationStyle: Equatable {
     init(width: Int, height: Int) {
         let shorter = Double(min(width, height))
         lineThickness = max(2, Int((shorter / 270).rounded()))
-        fontScale = min(3, max(0.45, shorter / 800))
+        fontScale = min(3, max(0.5, shorter / 800))
         textThickness = max(1, Int((fontScale * 1.5).rounded()))
     }
 }
