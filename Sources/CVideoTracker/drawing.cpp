@@ -3,6 +3,7 @@
 #include "CVideoTracker.h"
 
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
 #include <opencv2/core.hpp>
@@ -18,15 +19,24 @@ cv::Rect whole_pixels(const cvt_rect &rect) {
     return cv::Rect(cvRound(rect.x), cvRound(rect.y), cvRound(rect.width), cvRound(rect.height));
 }
 
+void write_error(char *error, size_t size, const char *message) {
+    if (error == nullptr || size == 0) return;
+    std::snprintf(error, size, "%s", message);
+    // OpenCV's messages end in a line break; error messages in JSON should not.
+    for (size_t end = std::strlen(error); end > 0 && (error[end - 1] == '\n' || error[end - 1] == ' '); end--) {
+        error[end - 1] = '\0';
+    }
+}
+
 template <typename Body>
 cvt_status catching(char *error, size_t error_size, Body body) {
     try {
         body();
         return CVT_OK;
     } catch (const std::exception &exception) {
-        if (error != nullptr && error_size > 0) std::snprintf(error, error_size, "%s", exception.what());
+        write_error(error, error_size, exception.what());
     } catch (...) {
-        if (error != nullptr && error_size > 0) std::snprintf(error, error_size, "unknown C++ exception");
+        write_error(error, error_size, "unknown C++ exception");
     }
     return CVT_FAILED;
 }
