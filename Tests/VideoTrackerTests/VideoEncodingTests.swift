@@ -126,12 +126,16 @@ struct VideoEncodingTests {
                                      to: MediaProbe.keptOutput("annotation/vtest-\(size.height)p.png"))
     }
 
-    @Test("the source's AAC audio is copied packet for packet, in step, into the faststart file")
-    func audioIsCopied() async throws {
+    @Test("the source's AAC audio is copied packet for packet, in step, into the faststart file",
+          arguments: [("mp4", 0.0), ("ts", 0.5)])
+    func audioIsCopied(_ container: String, audioDelay: Double) async throws {
         let folder = try TemporaryFolder("audio")
         defer { folder.remove() }
-        let source = folder.path("crossing-with-sound.mp4")
-        try await MediaProbe.ffmpeg(["-i", TestData.crossing, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=4",
+        // MPEG-TS: ADTS AAC (the muxer must turn it into MP4's form), both streams starting
+        // late (1.4 s), the audio half a second after the video.
+        let source = folder.path("crossing-with-sound.\(container)")
+        try await MediaProbe.ffmpeg(["-i", TestData.crossing, "-itsoffset", String(audioDelay),
+                                     "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=4",
                                      "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-b:a", "96k", source])
         let truth = try TestData.crossingTruth()
         let output = folder.path("annotated.mp4")
@@ -139,7 +143,7 @@ struct VideoEncodingTests {
             try Self.annotate(source, to: output, frames: 120, audio: true) { truth[$0].map { [$0] } ?? [] }
         }
         let input = try await MediaProbe.probe(source)
-        let sourceAudio = try input.stream("audio")
+        let sourceVideo = try input.stream("video"), sourceAudio = try input.stream("audio")
         let packets = try #require(MediaProbe.number(sourceAudio, "nb_read_packets"))
         #expect(encoded.audio == .copied(codec: "aac", packets: Int(packets)))
 
@@ -149,13 +153,19 @@ struct VideoEncodingTests {
         #expect(MediaProbe.text(video, "codec_name") == "h264")
         #expect(MediaProbe.number(video, "nb_read_frames") == 120)
         #expect(MediaProbe.text(video, "r_frame_rate") == "30/1")
+        #expect(MediaProbe.number(video, "start_time") == 0)
         #expect(abs((MediaProbe.number(video, "duration") ?? 0) - 4) < 0.001)
         #expect(MediaProbe.text(audio, "codec_name") == "aac")
         #expect(MediaProbe.text(audio, "codec_tag_string") == "mp4a")
         #expect(MediaProbe.number(audio, "nb_read_packets") == packets)
-        for key in ["duration", "start_time", "sample_rate", "channels"] {
+        for key in ["sample_rate", "channels"] + (container == "mp4" ? ["duration"] : []) {
             #expect(MediaProbe.number(audio, key) == MediaProbe.number(sourceAudio, key), "audio \(key)")
         }
+        // In step: the audio starts as long after the first frame as it did in the source.
+        let sourceOffset = try #require(MediaProbe.number(sourceAudio, "start_time")) - (try #require(MediaProbe.number(sourceVideo, "start_time")))
+        let outputOffset = try #require(MediaProbe.number(audio, "start_time"))
+        #expect(abs(outputOffset - sourceOffset) < 0.001, "audio \(outputOffset) s after the video, \(sourceOffset) s in the source")
+        #expect(abs(sourceOffset - audioDelay) < 0.05)
         let boxes = try MediaProbe.topLevelBoxes(output)
         #expect(try #require(boxes.firstIndex(of: "moov")) < (try #require(boxes.firstIndex(of: "mdat"))), "\(boxes)")
     }
