@@ -3,6 +3,7 @@
 // Three small groups, each a thin call into a C or C++ library that Swift cannot call directly:
 //   cvt_tracker_*  OpenCV's single-object trackers (C++; every function catches every exception),
 //   cvt_crop_*     crops of a frame for neural trackers (OpenCV's resize, so they match cv2's),
+//   cvt_letterbox  the detector's input (the same resize, as YOLOX's preprocessing does it),
 //   cvt_curl_*     libcurl's variadic curl_easy_setopt/getinfo, as typed functions,
 //   cvt_av_*       libav's function-like macros (error codes, "no timestamp"),
 //   cvt_malloc_*   glibc's malloc tuning (malloc.h is not in Swift's Glibc module).
@@ -97,6 +98,15 @@ cvt_status cvt_image_mean(cvt_image image, double mean[3], char *error, size_t e
 /// (3 * output_size * output_size of them).
 cvt_status cvt_crop_square(cvt_image image, int32_t left, int32_t top, int32_t size, int32_t output_size,
                            const uint8_t fill[3], float *output, char *error, size_t error_size);
+
+// MARK: - The detector's input
+
+/// YOLOX's letterbox: `image` resized bilinearly (OpenCV's INTER_LINEAR, as cv2.resize in YOLOX's
+/// preprocessing) to `resized_width` x `resized_height`, placed at the top-left of an `input_size` x
+/// `input_size` square whose rest is `fill` in every channel, written to `output` as planar B, G, R
+/// floats (3 * input_size * input_size of them). The resized size must fit the square.
+cvt_status cvt_letterbox(cvt_image image, int32_t resized_width, int32_t resized_height, int32_t input_size,
+                         uint8_t fill, float *output, char *error, size_t error_size);
 
 // MARK: - libcurl
 
