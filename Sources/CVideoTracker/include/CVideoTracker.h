@@ -4,6 +4,7 @@
 //   cvt_tracker_*  OpenCV's single-object trackers (C++; every function catches every exception),
 //   cvt_crop_*     crops of a frame for neural trackers (OpenCV's resize, so they match cv2's),
 //   cvt_draw_*     a labelled box drawn into a frame (OpenCV's imgproc; where and what is Swift's),
+//   cvt_letterbox  the detector's input (the same resize, as YOLOX's preprocessing does it),
 //   cvt_curl_*     libcurl's variadic curl_easy_setopt/getinfo, as typed functions,
 //   cvt_av_*       libav's function-like macros (error codes, "no timestamp"),
 //   cvt_malloc_*   glibc's malloc tuning (malloc.h is not in Swift's Glibc module).
@@ -130,6 +131,15 @@ cvt_status cvt_text_size(const char *text, double font_scale, int32_t thickness,
 /// background filled with `color` and its text (FONT_HERSHEY_SIMPLEX, anti-aliased) over it.
 cvt_status cvt_draw_labelled_box(cvt_canvas canvas, cvt_rect box, const uint8_t color[3], int32_t thickness,
                                  const cvt_label *label, char *error, size_t error_size);
+
+// MARK: - The detector's input
+
+/// YOLOX's letterbox: `image` resized bilinearly (OpenCV's INTER_LINEAR, as cv2.resize in YOLOX's
+/// preprocessing) to `resized_width` x `resized_height`, placed at the top-left of an `input_size` x
+/// `input_size` square whose rest is `fill` in every channel, written to `output` as planar B, G, R
+/// floats (3 * input_size * input_size of them). The resized size must fit the square.
+cvt_status cvt_letterbox(cvt_image image, int32_t resized_width, int32_t resized_height, int32_t input_size,
+                         uint8_t fill, float *output, char *error, size_t error_size);
 
 // MARK: - libcurl
 
