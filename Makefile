@@ -122,7 +122,7 @@ fuzz: deps
 bench: build
 	bench/run.sh $(BENCH_FLAGS)
 
-# The C shim's create/init/update/destroy cycle for every tracker under LeakSanitizer (gcc's).
+# The C shim's create/init/update/destroy cycle for every tracker, and its drawing, under LeakSanitizer (gcc's).
 LEAK_DIR := .build/leakcheck
 leakcheck: deps
 	@mkdir -p $(LEAK_DIR)
@@ -130,7 +130,9 @@ leakcheck: deps
 	  Tests/ShimLeakCheck/shim_cycle.c -o $(LEAK_DIR)/shim_cycle.o
 	g++ -c -std=c++17 -O1 -g -fsanitize=address -fno-omit-frame-pointer -I Sources/CVideoTracker/include \
 	  $$(pkg-config --cflags-only-I opencv4) Sources/CVideoTracker/opencv_tracker.cpp -o $(LEAK_DIR)/opencv_tracker.o
-	g++ -fsanitize=address $(LEAK_DIR)/shim_cycle.o $(LEAK_DIR)/opencv_tracker.o -o $(LEAK_DIR)/shim_cycle \
+	g++ -c -std=c++17 -O1 -g -fsanitize=address -fno-omit-frame-pointer -I Sources/CVideoTracker/include \
+	  $$(pkg-config --cflags-only-I opencv4) Sources/CVideoTracker/drawing.cpp -o $(LEAK_DIR)/drawing.o
+	g++ -fsanitize=address $(LEAK_DIR)/shim_cycle.o $(LEAK_DIR)/opencv_tracker.o $(LEAK_DIR)/drawing.o -o $(LEAK_DIR)/shim_cycle \
 	  -lopencv_core -lopencv_imgproc -lopencv_video -lopencv_tracking
 	ASAN_OPTIONS=detect_leaks=1 $(LEAK_DIR)/shim_cycle
 

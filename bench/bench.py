@@ -17,6 +17,9 @@ sides (A B, B A, A B, ...) and reporting the median of the per-round ratios:
 - tracker_quality: mean IoU and success at 0.5 of every tracker on every single-object sequence the shared
   data gives (Crossing, every PETS09 and TUD person), the Python NanoTrack reference included, and the port
   check: our nanotrack against that reference box for box.
+- detection_quality: YOLOX-Nano's person precision and recall (IoU 0.5, score >= 0.5) on TUD-Stadtmitte and
+  PETS09 against the MOT ground truth, `video-tracker detect` with f32 and bf16 against the Python peer
+  (bench/detection_peer.py: ONNX Runtime f32, cv2.VideoCapture), and detection ms a frame.
 
 Our binary runs with `--models ../shared/testdata/models` (loaded only by the trackers that need them).
 

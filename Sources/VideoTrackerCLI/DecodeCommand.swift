@@ -17,17 +17,7 @@ struct DecodeCommand: ParsableCommand {
     func run() throws {
         do {
             let began = ContinuousClock.now
-            let source: ByteSource
-            if url.hasPrefix("http://") || url.hasPrefix("https://") {
-                var options = HTTPSourceOptions()
-                options.destinations = upstream.destinations
-                options.connectTimeoutSeconds = upstream.connectTimeout
-                options.stallTimeoutSeconds = upstream.stallTimeout
-                source = try HTTPByteSource(url: url, options: options)
-            } else {
-                source = try FileByteSource(path: url)
-            }
-            let decoder = try VideoDecoder(source: source, decoderThreads: decoderThreads)
+            let decoder = try VideoDecoder(source: try upstream.source(for: url), decoderThreads: decoderThreads)
             let buffer = decoder.makeBuffer()
             let end = frameDuration.map { startFrame + $0 } ?? Int.max
             var count = 0

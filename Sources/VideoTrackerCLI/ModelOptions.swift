@@ -2,9 +2,9 @@ import ArgumentParser
 import Foundation
 import VideoTracker
 
-/// Where the neural trackers' models are and how they run: the same flags for `serve` and `run`.
+/// Where the neural models are and how they run: the same flags for `serve`, `run` and `detect`.
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder of models (nanotrack/v2, nanotrack/v3, ...); or set VIDEO_TRACKER_MODELS. "
+    @Option(help: ArgumentHelp("Folder of models (nanotrack/v2, nanotrack/v3, yolox_nano); or set VIDEO_TRACKER_MODELS. "
                                + "Without it only the OpenCV trackers run.", valueName: "dir"))
     var models: String?
     @Option(help: "OpenVINO: throughput (one stream per core, for many trackers at once) or latency (one stream on all cores).")
@@ -20,22 +20,32 @@ struct ModelOptions: ParsableArguments {
     var lostScore = TrackerModels.defaultLostScore
 
     func trackerModels() throws -> TrackerModels {
+        let options = try inferenceOptions()
+        guard let directory = try modelsDirectory() else { return .none }
+        return TrackerModels(directory: directory, options: options, lostScore: lostScore)
+    }
+
+    /// How OpenVINO compiles the models: mode, precision, threads and cache folder.
+    func inferenceOptions() throws -> InferenceOptions {
         guard let mode = InferenceOptions.Mode(rawValue: inferenceMode) else {
             throw ValidationError("--inference-mode must be throughput or latency, got \(inferenceMode)")
         }
         guard let precision = InferenceOptions.Precision(rawValue: inferencePrecision) else {
             throw ValidationError("--inference-precision must be f32 or bf16, got \(inferencePrecision)")
         }
-        let fromEnvironment = ProcessInfo.processInfo.environment["VIDEO_TRACKER_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
-        guard let directory = models ?? fromEnvironment else { return .none }
         let environment = ProcessInfo.processInfo.environment
         let cache = modelCache ?? environment["VIDEO_TRACKER_MODEL_CACHE"].flatMap { $0.isEmpty ? nil : $0 }
+        return InferenceOptions(precision: precision, mode: mode, threads: inferenceThreads, cacheDirectory: cache)
+    }
+
+    /// `--models` or VIDEO_TRACKER_MODELS, which must be a folder; nil when neither is given.
+    func modelsDirectory() throws -> String? {
+        let fromEnvironment = ProcessInfo.processInfo.environment["VIDEO_TRACKER_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let directory = models ?? fromEnvironment else { return nil }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
             throw ValidationError("the models folder \(directory) does not exist")
         }
-        return TrackerModels(directory: directory, options: InferenceOptions(precision: precision, mode: mode, threads: inferenceThreads,
-                                                                cacheDirectory: cache),
-                             lostScore: lostScore)
+        return directory
     }
 }

@@ -31,9 +31,13 @@ final class ProgressBar {
     }
 
     func finish(_ summary: TrackingSummary) {
-        guard enabled else { return }
         let note = summary.partial ? " (partial: \(summary.stopReason.rawValue))" : ""
-        let text = String(format: "%d/%d frames in %.1f s", summary.framesTracked, summary.framesRequested, summary.seconds) + note
+        finish(String(format: "%d/%d frames in %.1f s", summary.framesTracked, summary.framesRequested, summary.seconds) + note)
+    }
+
+    /// Replaces the bar by a last line, `text`.
+    func finish(_ text: String) {
+        guard enabled else { return }
         FileHandle.standardError.write(Data("\r\(text.prefix(Self.terminalColumns() - 1))\u{1B}[K\n".utf8))
     }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import VideoTracker
 
 /// Where videos may be fetched from and how long to wait on them: the same flags for
-/// `serve`, `run` and `decode`.
+/// `serve`, `run`, `decode` and `detect`.
 struct UpstreamOptions: ParsableArguments {
     @Flag(help: "Allow fetching videos from loopback, private and link-local addresses.")
     var allowPrivateNetworks = false
@@ -13,5 +13,15 @@ struct UpstreamOptions: ParsableArguments {
 
     var destinations: DestinationPolicy {
         DestinationPolicy(allowPrivateNetworks: allowPrivateNetworks, allowedHosts: allowedHosts)
+    }
+
+    /// The bytes of `url`: fetched with these settings when it is http(s), else a local file.
+    func source(for url: String) throws -> ByteSource {
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { return try FileByteSource(path: url) }
+        var options = HTTPSourceOptions()
+        options.destinations = destinations
+        options.connectTimeoutSeconds = connectTimeout
+        options.stallTimeoutSeconds = stallTimeout
+        return try HTTPByteSource(url: url, options: options)
     }
 }

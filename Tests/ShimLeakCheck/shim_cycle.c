@@ -57,6 +57,31 @@ int main(void) {
     cvt_status status = cvt_tracker_init(tracker, image, outside, error, sizeof error);
     printf("bad box: status %d (%s)\n", status, status == CVT_FAILED ? error : "no exception");
     cvt_tracker_destroy(tracker);
+
+    // Drawing: labelled boxes in place, a box over the edge, and a thickness OpenCV refuses
+    // (its exception must come back as CVT_FAILED with the message).
+    cvt_canvas canvas = {pixels, WIDTH, HEIGHT, STRIDE};
+    const uint8_t violet[3] = {251, 81, 163};
+    int drawn = 0;
+    for (int cycle = 0; cycle < CYCLES * FRAMES; cycle++) {
+        int32_t size[3];
+        if (cvt_text_size("#12 person 0.87", 0.5, 1, size, error, sizeof error) != CVT_OK) failures++;
+        cvt_label label = {"#12 person 0.87", {10, 10, size[0] + 6, size[1] + size[2] + 4}, 13, 12 + size[1],
+                           {0, 0, 0}, 0.5, 1};
+        cvt_rect inside = {20, 40, 60, 120}, over_edge = {WIDTH - 30, HEIGHT - 30, 80, 80};
+        if (cvt_draw_labelled_box(canvas, inside, violet, 2, NULL, error, sizeof error) != CVT_OK) failures++;
+        if (cvt_draw_labelled_box(canvas, over_edge, violet, 2, &label, error, sizeof error) != CVT_OK) failures++;
+        drawn++;
+    }
+    const uint8_t *edge = pixels + 80 * STRIDE + 20 * 3;
+    if (edge[0] != 251 || edge[1] != 81 || edge[2] != 163) {
+        fprintf(stderr, "the box's left edge is not violet: %d %d %d\n", edge[0], edge[1], edge[2]);
+        failures++;
+    }
+    status = cvt_draw_labelled_box(canvas, outside, violet, 40000, NULL, error, sizeof error);
+    printf("bad thickness: status %d (%s)\n", status, status == CVT_FAILED ? error : "no exception");
+    if (status != CVT_FAILED) failures++;
+    printf("drawing cycles: %d\n", drawn);
     free(pixels);
     printf("shim cycles: %d kinds x %d cycles x %d frames\n", CVT_TRACKER_TLD + 1, CYCLES, FRAMES);
     // LeakSanitizer reports at exit and makes the exit status non-zero if anything leaked.

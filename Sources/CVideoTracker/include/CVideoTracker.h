@@ -3,6 +3,8 @@
 // Three small groups, each a thin call into a C or C++ library that Swift cannot call directly:
 //   cvt_tracker_*  OpenCV's single-object trackers (C++; every function catches every exception),
 //   cvt_crop_*     crops of a frame for neural trackers (OpenCV's resize, so they match cv2's),
+//   cvt_draw_*     a labelled box drawn into a frame (OpenCV's imgproc; where and what is Swift's),
+//   cvt_letterbox  the detector's input (the same resize, as YOLOX's preprocessing does it),
 //   cvt_curl_*     libcurl's variadic curl_easy_setopt/getinfo, as typed functions,
 //   cvt_av_*       libav's function-like macros (error codes, "no timestamp"),
 //   cvt_malloc_*   glibc's malloc tuning (malloc.h is not in Swift's Glibc module).
@@ -97,6 +99,47 @@ cvt_status cvt_image_mean(cvt_image image, double mean[3], char *error, size_t e
 /// (3 * output_size * output_size of them).
 cvt_status cvt_crop_square(cvt_image image, int32_t left, int32_t top, int32_t size, int32_t output_size,
                            const uint8_t fill[3], float *output, char *error, size_t error_size);
+
+// MARK: - Drawing
+
+/// A BGR image, 8 bits a channel, that the callee draws into in place (borrowed for one call).
+typedef struct {
+    uint8_t *pixels;
+    int32_t width;
+    int32_t height;
+    int64_t bytes_per_row;
+} cvt_canvas;
+
+/// A label's text and where it goes, all decided by the caller. Rect coordinates are whole pixels.
+typedef struct {
+    const char *text;        ///< ASCII (OpenCV's Hershey fonts draw nothing else)
+    cvt_rect background;     ///< filled with the box's colour
+    double baseline_x;       ///< where the text's baseline starts
+    double baseline_y;
+    uint8_t color[3];        ///< the text's colour (B, G, R)
+    double font_scale;
+    int32_t thickness;
+} cvt_label;
+
+/// The extent of `text` in OpenCV's FONT_HERSHEY_SIMPLEX at `font_scale` and `thickness`:
+/// `size[0]` its width, `size[1]` its height above the baseline, `size[2]` its depth below.
+cvt_status cvt_text_size(const char *text, double font_scale, int32_t thickness, int32_t size[3],
+                         char *error, size_t error_size);
+
+/// Draws into `canvas`: when `thickness` > 0, the outline of `box` (first and last pixels
+/// inclusive) in `color`, lines centred on its edges; then, when `label` is not NULL, the label's
+/// background filled with `color` and its text (FONT_HERSHEY_SIMPLEX, anti-aliased) over it.
+cvt_status cvt_draw_labelled_box(cvt_canvas canvas, cvt_rect box, const uint8_t color[3], int32_t thickness,
+                                 const cvt_label *label, char *error, size_t error_size);
+
+// MARK: - The detector's input
+
+/// YOLOX's letterbox: `image` resized bilinearly (OpenCV's INTER_LINEAR, as cv2.resize in YOLOX's
+/// preprocessing) to `resized_width` x `resized_height`, placed at the top-left of an `input_size` x
+/// `input_size` square whose rest is `fill` in every channel, written to `output` as planar B, G, R
+/// floats (3 * input_size * input_size of them). The resized size must fit the square.
+cvt_status cvt_letterbox(cvt_image image, int32_t resized_width, int32_t resized_height, int32_t input_size,
+                         uint8_t fill, float *output, char *error, size_t error_size);
 
 // MARK: - libcurl
 

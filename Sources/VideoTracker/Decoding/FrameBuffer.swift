@@ -26,6 +26,12 @@ public final class FrameBuffer: @unchecked Sendable {
                   height: Int32(height), bytes_per_row: Int64(bytesPerRow))
     }
 
+    /// The same pixels for a C call that draws into them (`Annotator`).
+    var canvas: cvt_canvas {
+        cvt_canvas(pixels: pixels.assumingMemoryBound(to: UInt8.self), width: Int32(width),
+                   height: Int32(height), bytes_per_row: Int64(bytesPerRow))
+    }
+
     /// Calls `body` with each row's visible bytes (no padding): for digests and pixel comparisons.
     public func forEachRow(_ body: (UnsafeRawBufferPointer) -> Void) {
         for row in 0..<height {

@@ -13,6 +13,9 @@ public final class VideoDecoder {
     public let width: Int
     public let height: Int
     public let clock: FrameClock
+    /// The rate the clock counts frames at, as the container's fraction (25 when it gives none):
+    /// what an encoder of these frames should be given (`VideoEncoder`).
+    public let frameRate: FrameRate
     /// From the container's frame count or duration; nil when it says neither.
     public let estimatedFrameCount: Int?
     public let codecName: String
@@ -82,7 +85,9 @@ public final class VideoDecoder {
         let timeBase = stream.pointee.time_base
         let rates: [AVRational] = [stream.pointee.avg_frame_rate, stream.pointee.r_frame_rate]
         let rate: AVRational? = rates.first { $0.num > 0 && $0.den > 0 }
-        let fps: Double = rate.map { Double($0.num) / Double($0.den) } ?? 25
+        frameRate = rate.map { FrameRate(numerator: Int($0.num), denominator: Int($0.den)) }
+            ?? FrameRate(numerator: 25, denominator: 1)
+        let fps = frameRate.framesPerSecond
         let nopts = cvt_av_nopts_value()
         let start = stream.pointee.start_time != nopts ? stream.pointee.start_time : 0
         clock = FrameClock(framesPerSecond: fps, timeBase: Double(timeBase.num) / Double(timeBase.den),

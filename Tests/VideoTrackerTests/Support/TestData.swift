@@ -48,6 +48,11 @@ enum TestData {
         Dictionary(uniqueKeysWithValues: try motLabels(sequence).filter { $0.person == person }.map { ($0.frame, $0.box) })
     }
 
+    /// Every labelled box of a MOT sequence, grouped by decoded frame index.
+    static func motBoxesByFrame(_ sequence: String) throws -> [Int: [Box]] {
+        Dictionary(grouping: try motLabels(sequence), by: \.frame).mapValues { $0.map(\.box) }
+    }
+
     /// Every labelled box of a MOT sequence (rows marked "ignore" left out), frames as decoded indices.
     private static func motLabels(_ sequence: String) throws -> [(frame: Int, person: Int, box: Box)] {
         let text = try String(contentsOfFile: path("mot/\(sequence)/gt/gt.txt"), encoding: .utf8)

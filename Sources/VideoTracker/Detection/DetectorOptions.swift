@@ -1,0 +1,42 @@
+/// How the detector runs: the size it sees frames at, which boxes it keeps, and how OpenVINO
+/// computes. `validate()` refuses impossible values as 400s naming the field; class names are
+/// checked against the model's own (`ClassNames.ids(of:)`) when the detector loads.
+public struct DetectorOptions: Sendable, Equatable {
+    public static let defaultInputSize = 416
+    /// YOLOX's coarsest stride: the input must be a multiple of it for the grid to tile it.
+    public static let inputSizeMultiple = 32
+    /// Beyond this the input tensor alone passes 50 MB and a frame takes seconds.
+    public static let maxInputSize = 2048
+
+    /// The side of the square the frame is letterboxed into. Larger finds smaller objects and costs
+    /// about the square of it; 416 is what YOLOX-Nano was trained at.
+    public var inputSize = DetectorOptions.defaultInputSize
+    /// Boxes scoring below this (objectness times class probability) are dropped.
+    public var scoreThreshold = 0.3
+    /// Two boxes of one class overlapping more than this (intersection over union) are one object.
+    public var nmsThreshold = 0.45
+    /// Class names to keep (nil: all); matched without regard to case.
+    public var classes: [String]?
+    /// OpenVINO's precision (f32 by default; bf16 about twice as fast), mode, threads and cache.
+    public var inference = InferenceOptions()
+
+    public init() {}
+
+    public func validate() throws {
+        guard inputSize > 0, inputSize % Self.inputSizeMultiple == 0, inputSize <= Self.maxInputSize else {
+            throw TrackingError.invalid("input_size", "input_size must be a positive multiple of \(Self.inputSizeMultiple) "
+                                        + "(the detector's coarsest grid) up to \(Self.maxInputSize), such as 320, 416 or 640; "
+                                        + "got \(inputSize)")
+        }
+        guard scoreThreshold.isFinite, (0...1).contains(scoreThreshold) else {
+            throw TrackingError.invalid("score", "score must be between 0 and 1; got \(scoreThreshold)")
+        }
+        guard nmsThreshold.isFinite, nmsThreshold > 0, nmsThreshold <= 1 else {
+            throw TrackingError.invalid("nms", "nms (the overlap at which two boxes are one object) must be above 0 and "
+                                        + "at most 1; got \(nmsThreshold)")
+        }
+        if let classes, classes.isEmpty {
+            throw TrackingError.invalid("classes", "classes must name at least one class, or be left out for all")
+        }
+    }
+}

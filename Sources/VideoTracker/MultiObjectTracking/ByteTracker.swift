@@ -1,0 +1,179 @@
+/// How BYTE associates detections with tracks. Defaults are ByteTrack's, with the lost buffer
+/// in seconds so that 7 fps and 30 fps videos keep a lost person equally long.
+public struct ByteTrackOptions: Sendable, Equatable {
+    /// Detections scoring above this are matched first (ByteTrack's `track_thresh`).
+    public var highScore: Float = 0.5
+    /// Detections scoring between this and `highScore` are matched second, only to tracks the
+    /// confident detections left over (an occluded person's faint box keeps their track alive).
+    public var lowScore: Float = 0.1
+    /// An unmatched confident detection starts a track only above this (`track_thresh + 0.1`).
+    public var newTrackScore: Float = 0.6
+    /// Largest cost (1 - IoU, fused with the score) of a first-round match (`match_thresh`).
+    public var matchLimit = 0.8
+    /// Largest cost (1 - IoU) of a second-round match with a low-score detection.
+    public var secondMatchLimit = 0.5
+    /// Largest cost of matching a track seen once (unconfirmed) to a detection.
+    public var unconfirmedMatchLimit = 0.7
+    /// How long a track that lost its detections is kept for a later match (ByteTrack: 30 frames at 30 fps).
+    public var lostSeconds = 1.0
+    /// Fold the detection score into the IoU cost (ByteTrack does, but for MOT20).
+    public var fuseScore = true
+
+    public init() {}
+}
+
+/// BYTE (Zhang et al., ECCV 2022) for one class: every frame, predict each track's box with its
+/// Kalman filter; match confident detections to tracked and lost tracks by IoU; match the
+/// remaining tracked ones to low-score detections; give tracks seen only once a chance with the
+/// left-over confident detections; start tracks from what is left; forget tracks lost too long.
+/// A track gets its public id when a second frame confirms it (on the first frame, at once).
+public final class ByteTracker {
+    public let options: ByteTrackOptions
+    private let filter = BoxKalmanFilter()
+    private let maxLostFrames: Int
+    private let ids: TrackIDs
+    private var frame = 0
+    private var tracked: [Track] = []  // seen on the last frame (confirmed or not)
+    private var lost: [Track] = []
+
+    /// `framesPerSecond`: of the frames this tracker is given (the video's rate over `every`).
+    public init(options: ByteTrackOptions = ByteTrackOptions(), framesPerSecond: Double, ids: TrackIDs = TrackIDs()) {
+        self.options = options
+        self.ids = ids
+        maxLostFrames = max(1, Int((options.lostSeconds * max(framesPerSecond, 1)).rounded()))
+    }
+
+    /// The tracks on this frame: confirmed tracks matched to one of `detections`, with their
+    /// filtered boxes, the matched detection's score and class, and their ids.
+    public func update(_ detections: Detections) -> Detections {
+        frame += 1
+        let high = detections.filter { detections.scores[$0] > options.highScore }
+        let low = detections.filter { detections.scores[$0] > options.lowScore && detections.scores[$0] <= options.highScore }
+        var highCandidates = (0..<high.count).map { Candidate(detections: high, index: $0) }
+        let lowCandidates = (0..<low.count).map { Candidate(detections: low, index: $0) }
+
+        let unconfirmed = tracked.filter { !$0.isConfirmed }
+        let pool = tracked.filter(\.isConfirmed) + lost
+        for track in pool { filter.predict(&track.kalman, holdHeight: track.state != .tracked) }
+
+        var seen: [Track] = []  // matched on this frame
+        // 1. Confident detections against every confirmed track, tracked or lost.
+        var cost = Matching.iouDistance(pool.map(\.box), highCandidates.map(\.box))
+        if options.fuseScore { cost = Matching.fuseScore(cost, scores: highCandidates.map(\.score)) }
+        let first = Matching.assign(cost, columns: highCandidates.count, limit: options.matchLimit)
+        for (row, column) in first.matches {
+            update(pool[row], with: highCandidates[column])
+            seen.append(pool[row])
+        }
+        // 2. Low-score detections against the tracks still unmatched that were seen last frame.
+        let remaining = first.unmatchedRows.map { pool[$0] }.filter { $0.state == .tracked }
+        let second = Matching.assign(Matching.iouDistance(remaining.map(\.box), lowCandidates.map(\.box)),
+                                     columns: lowCandidates.count, limit: options.secondMatchLimit)
+        for (row, column) in second.matches {
+            update(remaining[row], with: lowCandidates[column])
+            seen.append(remaining[row])
+        }
+        var newlyLost: [Track] = []
+        for row in second.unmatchedRows {
+            remaining[row].state = .lost
+            newlyLost.append(remaining[row])
+        }
+        // 3. Tracks seen once, against the confident detections nobody took.
+        highCandidates = first.unmatchedColumns.map { highCandidates[$0] }
+        cost = Matching.iouDistance(unconfirmed.map(\.box), highCandidates.map(\.box))
+        if options.fuseScore { cost = Matching.fuseScore(cost, scores: highCandidates.map(\.score)) }
+        let third = Matching.assign(cost, columns: highCandidates.count, limit: options.unconfirmedMatchLimit)
+        for (row, column) in third.matches {
+            update(unconfirmed[row], with: highCandidates[column])
+            seen.append(unconfirmed[row])
+        }
+        // Unconfirmed tracks not matched now are dropped (a single-frame false positive).
+        // 4. New tracks from confident detections left over.
+        for column in third.unmatchedColumns where highCandidates[column].score >= options.newTrackScore {
+            let candidate = highCandidates[column]
+            let track = Track(kalman: filter.initiate(candidate.box), candidate: candidate, frame: frame)
+            if frame == 1 { track.id = ids.next() }  // ByteTrack confirms the first frame's tracks at once
+            seen.append(track)
+        }
+        // 5. Lost tracks kept for the buffer, then forgotten.
+        let seenIDs = Set(seen.map(ObjectIdentifier.init))
+        lost = (lost.filter { !seenIDs.contains(ObjectIdentifier($0)) } + newlyLost)
+            .filter { frame - $0.lastFrame <= maxLostFrames }
+        tracked = seen
+        removeDuplicates()
+
+        let shown = tracked.filter(\.isConfirmed).sorted { $0.id! < $1.id! }
+        return Detections(boxes: shown.map(\.box), scores: shown.map(\.score), classIDs: shown.map(\.classID),
+                          trackIDs: shown.map { $0.id! })
+    }
+
+    private func update(_ track: Track, with candidate: Candidate) {
+        filter.update(&track.kalman, with: candidate.box)
+        track.state = .tracked
+        track.lastFrame = frame
+        track.score = candidate.score
+        track.classID = candidate.classID
+        if track.id == nil { track.id = ids.next() }
+    }
+
+    /// A tracked and a lost track on the same spot (IoU > 0.85) are one person twice: the younger goes.
+    private func removeDuplicates() {
+        guard !tracked.isEmpty, !lost.isEmpty else { return }
+        let distance = Matching.iouDistance(tracked.map(\.box), lost.map(\.box))
+        var dropTracked = Set<Int>(), dropLost = Set<Int>()
+        for (i, row) in distance.enumerated() {
+            for (j, value) in row.enumerated() where value < 0.15 {
+                let trackedAge = tracked[i].lastFrame - tracked[i].firstFrame
+                let lostAge = lost[j].lastFrame - lost[j].firstFrame
+                if trackedAge > lostAge { dropLost.insert(j) } else { dropTracked.insert(i) }
+            }
+        }
+        tracked = tracked.enumerated().filter { !dropTracked.contains($0.offset) }.map(\.element)
+        lost = lost.enumerated().filter { !dropLost.contains($0.offset) }.map(\.element)
+    }
+
+    private struct Candidate {
+        var box: Box
+        var score: Float
+        var classID: Int
+
+        init(detections: Detections, index: Int) {
+            box = detections.boxes[index]
+            score = detections.scores[index]
+            classID = detections.classIDs[index]
+        }
+    }
+
+    private final class Track {
+        enum State { case tracked, lost }
+        var kalman: BoxKalmanFilter.State
+        var state = State.tracked
+        var id: Int?
+        var score: Float
+        var classID: Int
+        let firstFrame: Int
+        var lastFrame: Int
+
+        init(kalman: BoxKalmanFilter.State, candidate: Candidate, frame: Int) {
+            self.kalman = kalman
+            score = candidate.score
+            classID = candidate.classID
+            firstFrame = frame
+            lastFrame = frame
+        }
+
+        var isConfirmed: Bool { id != nil }
+        var box: Box { kalman.box }
+    }
+}
+
+/// Hands out track ids, 1, 2, 3, ...: one counter shared by the trackers of every class, so an id
+/// names one track whatever its class.
+public final class TrackIDs: @unchecked Sendable {
+    private var last = 0
+    public init(startingAfter last: Int = 0) { self.last = last }
+    public func next() -> Int {
+        last += 1
+        return last
+    }
+}
