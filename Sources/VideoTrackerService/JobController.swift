@@ -70,17 +70,13 @@ struct JobController: Sendable {
             if text.isEmpty && Self.optionFields.contains(name) { continue }
             switch name {
             case "url": url = text
-            case "score": options.scoreThreshold = try Self.number(text, field: name, in: 0...1)
+            // Only the form is checked here; the detector says which values it takes (validate, below).
+            case "score": options.scoreThreshold = try Self.number(text, field: name)
             case "classes":
                 let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 options.classes = names.isEmpty ? nil : names
-            case "every": options.every = try Self.integer(text, field: name, in: 1...10_000)
-            case "input_size":
-                options.inputSize = try Self.integer(text, field: name, in: 64...1280)
-                guard options.inputSize % 32 == 0 else {
-                    throw TrackingError(.badRequest, code: "invalid_field",
-                                        "input_size must be a multiple of 32 (the detector's stride), got \(text)", field: name)
-                }
+            case "every": options.every = try Self.integer(text, field: name)
+            case "input_size": options.inputSize = try Self.integer(text, field: name)
             default:
                 throw TrackingError(.badRequest, code: "unknown_field",
                                     "unknown field \(name); the form takes video (a file), "
@@ -105,8 +101,8 @@ struct JobController: Sendable {
                              uploadBytes: video.bytes, options: options)
         case (nil, let url?):
             try checkURL(url)
-            let name = url.split(separator: "?").first.flatMap { $0.split(separator: "/").last }.map(String.init) ?? "video"
-            return JobRecord(id: id, sourceURL: url, videoName: Self.displayName(name), uploadBytes: nil, options: options)
+            return JobRecord(id: id, sourceURL: url, videoName: Self.displayName(VideoDetection.videoName(for: url)),
+                             uploadBytes: nil, options: options)
         }
     }
 
@@ -175,10 +171,10 @@ struct JobController: Sendable {
     }
 
     private func detections(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let name = request.uri.queryParameters.get("format") ?? DetectionFileFormat.json.rawValue
-        guard let format = DetectionFileFormat(rawValue: name) else {
+        let name = request.uri.queryParameters.get("format") ?? DetectionFormat.json.rawValue
+        guard let format = DetectionFormat(rawValue: name) else {
             throw TrackingError(.badRequest, code: "invalid_field",
-                                "format must be one of \(DetectionFileFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(name)",
+                                "format must be one of \(DetectionFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(name)",
                                 field: "format")
         }
         let job = try await finishedJob(context)
@@ -235,18 +231,16 @@ struct JobController: Sendable {
         request.headers[.accept]?.contains("text/html") ?? false
     }
 
-    private static func number(_ text: String, field: String, in range: ClosedRange<Double>) throws -> Double {
-        guard let value = Double(text), value.isFinite, range.contains(value) else {
-            throw TrackingError(.badRequest, code: "invalid_field",
-                                "\(field) must be a number from \(range.lowerBound) to \(range.upperBound), got \(text.prefix(40))", field: field)
+    private static func number(_ text: String, field: String) throws -> Double {
+        guard let value = Double(text), value.isFinite else {
+            throw TrackingError(.badRequest, code: "invalid_field", "\(field) must be a number, got \(text.prefix(40))", field: field)
         }
         return value
     }
 
-    private static func integer(_ text: String, field: String, in range: ClosedRange<Int>) throws -> Int {
-        guard let value = Int(text), range.contains(value) else {
-            throw TrackingError(.badRequest, code: "invalid_field",
-                                "\(field) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(text.prefix(40))", field: field)
+    private static func integer(_ text: String, field: String) throws -> Int {
+        guard let value = Int(text) else {
+            throw TrackingError(.badRequest, code: "invalid_field", "\(field) must be an integer, got \(text.prefix(40))", field: field)
         }
         return value
     }
@@ -261,5 +255,9 @@ struct JobController: Sendable {
 
 extension JobOptions {
     /// The detector's defaults (YOLOX-Nano at 416, scores from 0.3, every frame, every class).
-    static let defaults = JobOptions(scoreThreshold: 0.3, classes: nil, every: 1, inputSize: 416)
+    static var defaults: JobOptions {
+        let detection = VideoDetectionOptions()
+        return JobOptions(scoreThreshold: Double(detection.detector.scoreThreshold), classes: nil, every: detection.every,
+                          inputSize: detection.detector.inputSize)
+    }
 }

@@ -32,10 +32,9 @@ struct DetectionOutputs: Sendable {
     var framesTotal: Int?
 }
 
-/// The output formats of `GET /jobs/{id}/detections?format=`, with the media type each is served as.
-enum DetectionFileFormat: String, CaseIterable, Sendable {
-    case json, mot, coco
-
+/// How each output format is stored and served (`GET /jobs/{id}/detections?format=`).
+extension DetectionFormat {
+    /// MOT rows are shown as text in a browser rather than downloaded.
     var mediaType: String {
         switch self {
         case .json, .coco: "application/json"

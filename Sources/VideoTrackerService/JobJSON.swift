@@ -1,4 +1,5 @@
 import Foundation
+import VideoTracker
 import VideoTrackerStore
 
 /// A job as the API shows it (`GET /jobs/{id}`, and each entry of `GET /jobs`).
@@ -89,7 +90,7 @@ struct JobView: Encodable {
         links = Links(page: base)
         if job.status == .done {
             if hasVideo { links.video = base + "/video" }
-            links.detections = Dictionary(uniqueKeysWithValues: DetectionFileFormat.allCases.map {
+            links.detections = Dictionary(uniqueKeysWithValues: DetectionFormat.allCases.map {
                 ($0.rawValue, base + "/detections?format=\($0.rawValue)")
             })
         }

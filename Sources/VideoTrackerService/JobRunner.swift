@@ -33,7 +33,7 @@ struct JobRunner: Sendable {
                                               videoOutput: JobFiles.partial(video), cancellation: cancellation,
                                               progress: progress)
             try cancellation.checkCancelled()
-            for format in DetectionFileFormat.allCases {
+            for format in DetectionFormat.allCases {
                 guard let data = outputs.encoded[format.rawValue] else { continue }
                 try writeWholeFile(data, to: files.detections(job.id, format: format.fileExtension))
             }
@@ -82,7 +82,7 @@ struct JobRunner: Sendable {
 
     private func removeOutputs(of id: String) {
         var paths = [files.video(id), JobFiles.partial(files.video(id))]
-        for format in DetectionFileFormat.allCases {
+        for format in DetectionFormat.allCases {
             let path = files.detections(id, format: format.fileExtension)
             paths += [path, JobFiles.partial(path)]
         }
