@@ -104,8 +104,8 @@ public final class VideoDetection: @unchecked Sendable {
                 if let objects { try annotator.draw(objects, on: frame) }
                 try encoder.write(frame)
             }
-            pipeline.recycle(frame)
             log.frames.append(DetectedFrame(number: frame.number, detections: objects))
+            pipeline.recycle(frame)  // last: the decoder overwrites it at once
             progress(DetectionProgress(framesDone: log.frames.count, framesTotal: decoder.estimatedFrameCount))
         }
         try encoder?.finish(copyingAudioFrom: source)
