@@ -16,13 +16,7 @@ struct DetectCommand: ParsableCommand {
     var detections: String?
     @Option(help: "Output format: \(DetectionFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format = DetectionFormat.json.rawValue
-    @Option(help: "Keep boxes scoring at least this (0 to 1).") var score = DetectorOptions().scoreThreshold
-    @Option(help: ArgumentHelp("Keep only these classes, comma-separated names from coco.names (default: all).",
-                               valueName: "person,car"))
-    var classes: String?
-    @Option(help: "Detect on every n-th frame only; the frames between are logged as not detected.") var every = 1
-    @Option(help: "The square the detector sees frames at: a multiple of 32 (larger finds smaller objects, slower).")
-    var inputSize = DetectorOptions.defaultInputSize
+    @OptionGroup var detection: DetectionFlags
     @OptionGroup var upstream: UpstreamOptions
     @OptionGroup var modelOptions: ModelOptions
 
@@ -33,41 +27,9 @@ struct DetectCommand: ParsableCommand {
                                     + DetectionFormat.allCases.map(\.rawValue).joined(separator: ", ") + "; got \(format)",
                                     field: "format")
             }
-            var options = VideoDetectionOptions()
-            options.every = every
-            options.detector.inputSize = inputSize
-            options.detector.scoreThreshold = score
-            options.detector.classes = classes.map { $0.split(separator: ",").map(String.init) }
-            options.detector.inference = try modelOptions.inferenceOptions()
-            guard let models = try modelOptions.modelsDirectory() else {
-                throw TrackingError(.unprocessable, code: "detector_unavailable",
-                                    "the detector needs a models folder (--models DIR or VIDEO_TRACKER_MODELS) holding "
-                                    + "\(ObjectDetector.modelFile) and \(ObjectDetector.namesFile)")
-            }
-            try options.validate()  // before the video is opened: a bad option fails at once
-            let began = ContinuousClock.now
-            let detection = try VideoDetection(models: models, options: options)
-            let bar = ProgressBar(total: 0)
-            var lastFrames = 0
-            let log = try detection.run(source: try upstream.source(for: url), name: VideoDetection.videoName(for: url)) { progress in
-                lastFrames = progress.framesDone
-                let fraction = progress.framesTotal.map { min(1, Double(progress.framesDone) / Double(max(1, $0))) } ?? 0
-                bar.show(frame: progress.framesDone - 1, progress: fraction)
-            }
-            let detected = log.frames.filter { $0.detections != nil }.count
-            bar.finish(String(format: "%d frames (%d detected) in %.1f s", lastFrames, detected,
-                              (ContinuousClock.now - began) / .seconds(1)))
-            let data = log.encoded(as: format)
-            if let detections {
-                do {
-                    try data.write(to: URL(fileURLWithPath: detections), options: .atomic)
-                } catch {
-                    throw TrackingError(.unprocessable, code: "output_unwritable", "cannot write \(detections): \(error.localizedDescription)",
-                                        field: "detections")
-                }
-            } else {
-                FileHandle.standardOutput.write(data)
-            }
+            let options = try detection.options(models: modelOptions, defaultScore: DetectorOptions().scoreThreshold)
+            let log = try DetectionFlags.run(url: url, options: options, models: modelOptions, upstream: upstream)
+            try DetectionFlags.write(log.encoded(as: format), to: detections, field: "detections")
         } catch let error as TrackingError {
             Output.error(ContractJSON.error(error))
             throw ExitCode(error.kind.exitCode)

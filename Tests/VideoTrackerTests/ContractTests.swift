@@ -201,6 +201,9 @@ struct RequestDecodingTests {
         #expect(error.field == "frame_duraton")
         #expect(error.message.contains(#"unknown field "frame_duraton" (did you mean "frame_duration"?)"#), "\(error.message)")
         #expect(error.message.contains("item_stream_url, bbs, start_frame, frame_duration, tracker, lost, headers"), "\(error.message)")
+        // A member with an empty name (found by the fuzzer): the body is at fault, not a field named "".
+        let empty = try refusal(#"{"": 0}"#)
+        #expect(empty.code == "unknown_field" && empty.field == nil && empty.message.contains(#"unknown field """#))
     }
 
     @Test("a field or annotation given twice is refused, not silently overwritten")

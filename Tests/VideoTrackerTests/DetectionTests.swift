@@ -363,6 +363,73 @@ struct DetectionTests {
         #expect(detections.allSatisfy { $0.classIDs.allSatisfy { $0 == 0 } && $0.scores.allSatisfy { $0 >= 0.6 } })
     }
 
+    @Test("The pipeline gives what one frame at a time gives: 1 and 3 frames in flight, the same log")
+    func pipelineOrder() async throws {
+        func log(inFlight: Int) async throws -> DetectionLog {
+            var options = VideoDetectionOptions()
+            options.framesInFlight = inFlight
+            let chosen = options
+            return try await onThread {
+                try VideoDetection(models: TestData.models, options: chosen)
+                    .run(source: try FileByteSource(path: TestData.tud), name: "tud") { _ in }
+            }
+        }
+        let one = try await log(inFlight: 1), three = try await log(inFlight: 3)
+        #expect(one.frames.count == 179 && one.frames.map(\.number) == Array(0..<179))
+        #expect(one == three)
+    }
+
+    @Test("video-tracker detect --video: H.264 with every frame, the people boxed in violet, the same detections")
+    func detectCommandVideo() async throws {
+        let folder = try TemporaryFolder("detect-video")
+        defer { folder.remove() }
+        let video = folder.path("annotated.mp4")
+        // Every 5th frame: the comparison below reads frames 5, 15, 25, ..., all detected.
+        let base = ["detect", "--url", TestData.crossing, "--models", TestData.models, "--every", "5"]
+        let result = try await runTracker(base + ["--video", video])
+        #expect(result.status == 0, "\(result.errorOutput)")
+        let plain = try await runTracker(base)
+        #expect(result.stdout == plain.stdout, "drawing changes nothing in the data")
+        let log = try DetectionLog(json: result.stdout)
+        let probe = try await MediaProbe.probe(video)
+        let stream = try probe.stream("video")
+        #expect(MediaProbe.text(stream, "codec_name") == "h264" && MediaProbe.text(stream, "pix_fmt") == "yuv420p")
+        #expect(MediaProbe.number(stream, "nb_read_frames") == 120)
+        #expect(try MediaProbe.topLevelBoxes(video).firstIndex(of: "moov")! < MediaProbe.topLevelBoxes(video).firstIndex(of: "mdat")!)
+        // Detected frames carry their people's boxes; skipped frames are left as they were.
+        let people: (Int) -> [Box] = { frame in
+            guard let detections = log.frames[frame].detections else { return [] }
+            return detections.filter { detections.classIDs[$0] == 0 && detections.scores[$0] >= 0.5 }.boxes
+        }
+        let comparison = try VideoEncodingTests.compare(output: video, input: TestData.crossing, frames: 120, boxes: people)
+        #expect(comparison.medianEdgeDistance < 30, "edge pixels \(comparison.edgeDistances.count)")
+        try await MediaProbe.savePNG(of: video, frame: 0, to: MediaProbe.keptOutput("detection/crossing-frame0.png"))
+    }
+
+    @Test("video-tracker mot: MOTChallenge rows with ids that persist, people only, and bad tracker options named")
+    func motCommand() async throws {
+        let folder = try TemporaryFolder("mot")
+        defer { folder.remove() }
+        let rows = folder.path("mot.txt")
+        let result = try await runTracker(["mot", "--url", TestData.crossing, "--models", TestData.models, "--out", rows,
+                                           "--json", folder.path("log.json")])
+        #expect(result.status == 0, "\(result.errorOutput)")
+        let lines = try String(contentsOfFile: rows, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",") }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.count == 10 && $0[7...] == ["-1", "-1", "-1"] })
+        // Crossing's walker (OTB ground truth, frame 1) keeps one id from start to end.
+        let walker = Box(x: 205, y: 151, width: 17, height: 50)
+        let first = try #require(lines.first { $0[0] == "1" && Box(x: Double($0[2])!, y: Double($0[3])!, width: Double($0[4])!,
+                                                                     height: Double($0[5])!).intersectionOverUnion(walker) > 0.5 })
+        let frames = Set(lines.filter { $0[1] == first[1] }.map { Int($0[0])! })
+        #expect(frames.count > 100, "the walker's id \(first[1]) on \(frames.count) of 120 frames")
+        let log = try DetectionLog(json: try Data(contentsOf: URL(fileURLWithPath: folder.path("log.json"))))
+        #expect(log.frames.compactMap(\.detections).allSatisfy { $0.classIDs.allSatisfy { $0 == 0 } && $0.trackIDs != nil })
+
+        let bad = try await runTracker(["mot", "--url", TestData.crossing, "--models", TestData.models,
+                                        "--low-score", "0.7", "--high-score", "0.5"])
+        #expect(bad.status == 2 && bad.errorOutput.contains("\"field\":\"low_score\""), "\(bad.errorOutput)")
+    }
+
     @Test("video-tracker detect: bad options and a missing model are the JSON errors run prints")
     func detectCommandErrors() async throws {
         let base = ["detect", "--url", TestData.crossing, "--models", TestData.models]

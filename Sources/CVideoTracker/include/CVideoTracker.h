@@ -1,6 +1,6 @@
 // CVideoTracker: the project's only C/C++ surface.
 //
-// Three small groups, each a thin call into a C or C++ library that Swift cannot call directly:
+// Small groups, each a thin call into a C or C++ library that Swift cannot call directly:
 //   cvt_tracker_*  OpenCV's single-object trackers (C++; every function catches every exception),
 //   cvt_crop_*     crops of a frame for neural trackers (OpenCV's resize, so they match cv2's),
 //   cvt_draw_*     a labelled box drawn into a frame (OpenCV's imgproc; where and what is Swift's),

@@ -91,9 +91,11 @@ private struct WireRequest {
         for member in members {
             guard TrackRequest.fields.contains(member.key) else {
                 let near = Self.closest(to: member.key, in: TrackRequest.fields).map { " (did you mean \"\($0)\"?)" } ?? ""
+                // A member named "" has no name to blame: the body is at fault (field left out).
                 throw TrackingError(.badRequest, code: "unknown_field",
                                     "unknown field \(ContractJSON.string(member.key))\(near); the accepted fields are "
-                                        + TrackRequest.fields.joined(separator: ", "), field: member.key)
+                                        + TrackRequest.fields.joined(separator: ", "),
+                                    field: member.key.isEmpty ? nil : member.key)
             }
             guard seen.insert(member.key).inserted else {
                 throw TrackingError.invalid(member.key, "\(member.key) appears twice in the body")

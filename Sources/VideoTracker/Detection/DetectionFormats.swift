@@ -23,7 +23,8 @@ extension DetectionLog {
     ///   `{"x", "y", "w", "h", "score", "class", "class_id"}` (and `"track_id"` once tracked); one
     ///   frame a line.
     /// - mot: one row an object, `frame,-1,x,y,w,h,score,class_id` with frames 1-based as
-    ///   MOTChallenge numbers them (the track id in place of -1 once tracked). Only detected frames
+    ///   MOTChallenge numbers them; once tracked, MOTChallenge's result rows
+    ///   `frame,id,x,y,w,h,score,-1,-1,-1` (the class is in the JSON). Only detected frames
     ///   have rows: a skipped frame and a frame with nothing found both have none.
     /// - coco: `images` one per detected frame (`id` = frame + 1, `file_name` `frame_%06d.jpg` of the
     ///   0-based frame as `ffmpeg -start_number 0` exports them, `width`, `height`, `frame_index`
@@ -135,9 +136,10 @@ extension DetectionLog {
             guard let detections = frame.detections else { continue }
             for object in 0..<detections.count {
                 let box = detections.boxes[object]
-                let id = detections.trackIDs?[object] ?? -1
-                out += "\(frame.number + 1),\(id),\(pixels(box.left)),\(pixels(box.top)),\(pixels(box.width)),"
-                out += "\(pixels(box.height)),\(score(detections.scores[object])),\(detections.classIDs[object])\n"
+                out += "\(frame.number + 1),\(detections.trackIDs?[object] ?? -1),\(pixels(box.left)),\(pixels(box.top)),"
+                out += "\(pixels(box.width)),\(pixels(box.height)),\(score(detections.scores[object])),"
+                // Tracks are MOTChallenge results (what its evaluation tools read); detections keep their class.
+                out += detections.trackIDs == nil ? "\(detections.classIDs[object])\n" : "-1,-1,-1\n"
             }
         }
         return out

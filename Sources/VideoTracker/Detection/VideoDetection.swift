@@ -6,8 +6,14 @@ public struct VideoDetectionOptions: Sendable {
     /// Detect on every `every`-th decoded frame (the first always); the frames between are logged
     /// as skipped (`detections == nil`).
     public var every = 1
-    /// Where an annotated video would be written (not yet used).
+    /// Where to write the video with every object boxed (H.264 MP4), if anywhere.
     public var videoOutput: String? = nil
+    /// How that video is encoded.
+    public var encoder = EncoderOptions()
+    /// Link detections into tracks (ByteTrack, each class apart); nil: detections only.
+    public var tracking: ByteTrackOptions? = nil
+    /// Frames detected at once (each on an infer request of its own: the throughput mode's streams).
+    public var framesInFlight = 2
 
     public init() {}
 
@@ -15,6 +21,11 @@ public struct VideoDetectionOptions: Sendable {
         try detector.validate()
         guard every >= 1 else {
             throw TrackingError.invalid("every", "every must be 1 (every frame) or more (every n-th frame); got \(every)")
+        }
+        try tracking?.validate()
+        guard EncoderOptions.presets.contains(encoder.preset) else {
+            throw TrackingError.invalid("video_preset", "video_preset must be one of x264's presets ("
+                                        + EncoderOptions.presets.joined(separator: ", ") + "); got \(encoder.preset)")
         }
     }
 }
@@ -50,27 +61,81 @@ public final class VideoDetection: @unchecked Sendable {
     public var classNames: [String] { detector.classNames.names }
 
     /// Detects through the video in `source` (named `name` in the outputs), calling `progress` after
-    /// each frame. Blocking: run it on a thread of its own. Throws when the video cannot be read,
-    /// or `cancelled` after `cancel()`.
+    /// each frame, and writes the annotated video when the options name one (with the audio of
+    /// `source`, read again from its start once decoding is done). Blocking: run it on a thread of
+    /// its own. Throws when the video cannot be read or written, or `cancelled` after `cancel()`.
+    ///
+    /// A pipeline on every core: a thread decodes ahead; `framesInFlight` threads detect frames at
+    /// once; this thread takes their results in frame order, tracks, draws and encodes (x264 has
+    /// threads of its own), and hands each buffer back for decoding.
     public func run(source: ByteSource, name: String, progress: (DetectionProgress) -> Void) throws -> DetectionLog {
         let decoder = try VideoDecoder(source: source)
         var log = DetectionLog(video: DetectionLog.Video(width: decoder.width, height: decoder.height,
                                                          framesPerSecond: decoder.clock.framesPerSecond, name: name),
                                classNames: classNames)
-        let pipeline = FramePipeline(decoder: decoder, from: 0, until: .max, depth: 3)
+        let encoder = try options.videoOutput.map {
+            try VideoEncoder(path: $0, width: decoder.width, height: decoder.height, frameRate: decoder.frameRate,
+                             options: options.encoder)
+        }
+        let annotator = Annotator(classNames: classNames)
+        // The tracker sees every `every`-th frame: its clock runs at that rate.
+        let tracker = options.tracking.map {
+            MultiObjectTracker(options: $0, framesPerSecond: decoder.clock.framesPerSecond / Double(options.every))
+        }
+        let workers = max(1, options.framesInFlight)
+        let pipeline = FramePipeline(decoder: decoder, from: 0, until: .max, depth: workers + 3)
+        let results = OrderedResults()
         pipeline.start()
-        defer { pipeline.stop() }
-        while let frame = try pipeline.next() {
-            defer { pipeline.recycle(frame) }
+        defer {
+            results.stop()
+            pipeline.stop()
+        }
+        for _ in 0..<workers {
+            let thread = Thread { [self] in detectFrames(from: pipeline, into: results) }
+            thread.name = "video-tracker.detect"
+            thread.start()
+        }
+        while let (frame, detections) = try results.next() {
             if isCancelled {
                 throw TrackingError(.unprocessable, code: "cancelled", "detection was cancelled after \(log.frames.count) frames")
             }
-            // By position, not frame number: a video whose numbers skip still gets every n-th frame.
-            let detections = log.frames.count % options.every == 0 ? try detector.detect(frame) : nil
-            log.frames.append(DetectedFrame(number: frame.number, detections: detections))
+            let objects = detections.map { tracker?.update($0) ?? $0 }
+            if let encoder {
+                if let objects { try annotator.draw(objects, on: frame) }
+                try encoder.write(frame)
+            }
+            log.frames.append(DetectedFrame(number: frame.number, detections: objects))
+            pipeline.recycle(frame)  // last: the decoder overwrites it at once
             progress(DetectionProgress(framesDone: log.frames.count, framesTotal: decoder.estimatedFrameCount))
         }
+        try encoder?.finish(copyingAudioFrom: source)
         return log
+    }
+
+    /// A detecting thread: takes the next frame and its position, detects when the position is a
+    /// multiple of `every` (by position, not frame number: a video whose numbers skip still gets
+    /// every n-th frame), and files the result under the position.
+    private func detectFrames(from pipeline: FramePipeline, into results: OrderedResults) {
+        while true {
+            let taken: (position: Int, frame: FrameBuffer)?
+            do {
+                taken = try results.take { try pipeline.next() }
+            } catch {
+                results.fail(error)
+                return
+            }
+            guard let (position, frame) = taken else {
+                results.finish()
+                return
+            }
+            do {
+                let detections = position % options.every == 0 ? try detector.detect(frame) : nil
+                results.put(position, frame, detections)
+            } catch {
+                results.fail(error)
+                return
+            }
+        }
     }
 
     /// Ends a run at its next frame (it throws `cancelled`).
@@ -91,5 +156,84 @@ extension VideoDetection {
         }
         let name = path.split(separator: "/").last.map(String.init) ?? ""
         return name.isEmpty ? "video" : name
+    }
+}
+
+/// Frames detected out of order by several threads, handed out in order. Positions are given out
+/// together with frames (under one lock), so position n is the n-th decoded frame.
+private final class OrderedResults: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let dispatch = NSLock()
+    private var nextPosition = 0
+    private var nextOut = 0
+    private var done: [Int: (FrameBuffer, Detections?)] = [:]
+    /// Positions given out in all: known once a thread found the decoder's end.
+    private var total: Int?
+    private var failure: Error?
+    private var stopped = false
+
+    /// The next frame from `source` with its position; nil at the end or after a stop. Threads take
+    /// one at a time (a lock of its own: waiting for the decoder must not hold up the consumer).
+    func take(_ source: () throws -> FrameBuffer?) throws -> (Int, FrameBuffer)? {
+        dispatch.lock()
+        defer { dispatch.unlock() }
+        condition.lock()
+        let ended = stopped || failure != nil || total != nil
+        condition.unlock()
+        if ended { return nil }
+        let frame = try source()
+        condition.lock()
+        defer { condition.unlock() }
+        guard let frame else {
+            total = nextPosition
+            condition.broadcast()
+            return nil
+        }
+        nextPosition += 1
+        return (nextPosition - 1, frame)
+    }
+
+    func put(_ position: Int, _ frame: FrameBuffer, _ detections: Detections?) {
+        condition.lock()
+        done[position] = (frame, detections)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func fail(_ error: Error) {
+        condition.lock()
+        if failure == nil { failure = error }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// A thread found nothing more to take (the end is recorded by `take`).
+    func finish() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Lets waiting threads go: the consumer left.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The frame at the next position in order, nil after the last; throws a thread's failure.
+    func next() throws -> (FrameBuffer, Detections?)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let failure { throw failure }
+            if let result = done.removeValue(forKey: nextOut) {
+                nextOut += 1
+                return result
+            }
+            if let total, nextOut >= total { return nil }
+            condition.wait()
+        }
     }
 }

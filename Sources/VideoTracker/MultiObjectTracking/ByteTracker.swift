@@ -20,6 +20,24 @@ public struct ByteTrackOptions: Sendable, Equatable {
     public var fuseScore = true
 
     public init() {}
+
+    /// Scores in 0...1 with low <= high; limits in 0...1; a buffer of 0 to 600 seconds.
+    public func validate() throws {
+        for (field, value) in [("high_score", highScore), ("low_score", lowScore), ("new_track_score", newTrackScore)]
+        where !(0...1).contains(value) {
+            throw TrackingError.invalid(field, "\(field) must be a score from 0 to 1; got \(value)")
+        }
+        guard lowScore <= highScore else {
+            throw TrackingError.invalid("low_score", "low_score (\(lowScore)) must not be above high_score (\(highScore))")
+        }
+        for (field, value) in [("match_threshold", matchLimit), ("second_match_threshold", secondMatchLimit),
+                               ("unconfirmed_match_threshold", unconfirmedMatchLimit)] where !(0...1).contains(value) {
+            throw TrackingError.invalid(field, "\(field) must be a cost from 0 to 1 (1 - IoU x score); got \(value)")
+        }
+        guard (0...600).contains(lostSeconds) else {
+            throw TrackingError.invalid("lost_seconds", "lost_seconds must be from 0 to 600; got \(lostSeconds)")
+        }
+    }
 }
 
 /// BYTE (Zhang et al., ECCV 2022) for one class: every frame, predict each track's box with its

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import VideoTracker
+
+/// Multi-object tracking over a whole video: the detector, then ByteTrack on each class, written
+/// as MOTChallenge result rows (what its evaluation tools and the track store read).
+struct MotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mot",
+        abstract: "Track every person (or the classes named) through a video: YOLOX-Nano + ByteTrack, written as MOTChallenge rows.",
+        discussion: "Rows are frame,id,x,y,w,h,score,-1,-1,-1 with frames 1-based. Needs yolox_nano/ in the models folder. "
+            + "Errors are printed as {\"error\": {...}} on stderr, with a non-zero exit status.")
+
+    @Option(help: "Video URL (http or https), or a local file path.") var url: String
+    @Option(help: ArgumentHelp("Write the tracks here as MOTChallenge rows (default: standard output).", valueName: "mot.txt"))
+    var out: String?
+    @Option(help: ArgumentHelp("Also write the whole log (tracks with their classes, skipped frames) as JSON here.", valueName: "file"))
+    var json: String?
+    @OptionGroup var detection: DetectionFlags
+    @OptionGroup var tracking: TrackingFlags
+    @OptionGroup var upstream: UpstreamOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    func run() throws {
+        do {
+            var options = try detection.options(models: modelOptions, defaultScore: Double(ByteTrackOptions().lowScore),
+                                                defaultClasses: ["person"])
+            options.tracking = try tracking.options()
+            let log = try DetectionFlags.run(url: url, options: options, models: modelOptions, upstream: upstream)
+            try DetectionFlags.write(log.encoded(as: .mot), to: out, field: "out")
+            if let json { try DetectionFlags.write(log.encoded(as: .json), to: json, field: "json") }
+        } catch let error as TrackingError {
+            Output.error(ContractJSON.error(error))
+            throw ExitCode(error.kind.exitCode)
+        }
+    }
+}
+
+/// ByteTrack's parameters (the defaults are ours, chosen on the shared sequences: README).
+struct TrackingFlags: ParsableArguments {
+    @Option(help: "Detections above this are matched first (ByteTrack's track_thresh).")
+    var highScore = ByteTrackOptions().highScore
+    @Option(help: "Detections between this and --high-score are matched second, to tracks left over.")
+    var lowScore = ByteTrackOptions().lowScore
+    @Option(help: "An unmatched detection starts a track only above this.")
+    var newTrackScore = ByteTrackOptions().newTrackScore
+    @Option(help: "Largest matching cost, 1 - IoU x score (ByteTrack's match_thresh).")
+    var matchThreshold = ByteTrackOptions().matchLimit
+    @Option(help: "Seconds a track that lost its person is kept for a later match.")
+    var lostSeconds = ByteTrackOptions().lostSeconds
+
+    func options() throws -> ByteTrackOptions {
+        var options = ByteTrackOptions()
+        options.highScore = highScore
+        options.lowScore = lowScore
+        options.newTrackScore = newTrackScore
+        options.matchLimit = matchThreshold
+        options.lostSeconds = lostSeconds
+        try options.validate()
+        return options
+    }
+}
