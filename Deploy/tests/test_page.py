@@ -106,6 +106,7 @@ def test_upload_through_the_page_then_the_video_plays_with_boxes(start_service, 
         video.currentTime = 0;
     })""")
     assert size == [360, 240]
+    browser.wait_until("document.getElementById('job-video').readyState >= 3", seconds=60)
     browser.screenshot(OUTPUT / "page-4-first-frame.png")
     pixels = browser.evaluate("""(() => {
         const video = document.getElementById('job-video');

@@ -28,18 +28,14 @@ struct JobRunner: Sendable {
             }
             try cancellation.checkCancelled()
             if let reason = detector.unavailableReason { throw reason }
-            let video = files.video(job.id)
+            // The encoder writes beside the path and renames into it only when the video is whole.
             let outputs = try detector.detect(videoAt: source, name: job.videoName, options: job.options,
-                                              videoOutput: JobFiles.partial(video), cancellation: cancellation,
+                                              videoOutput: files.video(job.id), cancellation: cancellation,
                                               progress: progress)
             try cancellation.checkCancelled()
             for format in DetectionFormat.allCases {
                 guard let data = outputs.encoded[format.rawValue] else { continue }
                 try writeWholeFile(data, to: files.detections(job.id, format: format.fileExtension))
-            }
-            // The annotated video is written by the detector; when it wrote one, it is whole now.
-            if access(JobFiles.partial(video), F_OK) == 0, rename(JobFiles.partial(video), video) != 0 {
-                throw JobFileWriter.failure(errno, path: video, doing: "rename")
             }
             return outputs
         } catch {
@@ -81,11 +77,14 @@ struct JobRunner: Sendable {
     }
 
     private func removeOutputs(of id: String) {
-        var paths = [files.video(id), JobFiles.partial(files.video(id))]
+        var paths = [files.video(id)]
         for format in DetectionFormat.allCases {
             let path = files.detections(id, format: format.fileExtension)
             paths += [path, JobFiles.partial(path)]
         }
+        // The encoder's hidden work files, left behind when a process died while encoding.
+        let folder = files.folder(id)
+        paths += ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix(".") }.map { folder + "/" + $0 }
         for path in paths { unlink(path) }
     }
 }

@@ -106,9 +106,10 @@ function render(job) {
   $("job-video-name").textContent = job.video.name;
   const progress = job.progress;
   $("job-progress").value = progress.fraction;
-  $("job-frames").textContent = progress.frames_total
-    ? progress.frames_done + " / " + progress.frames_total + " frames"
-    : (job.status === "queued" ? "waiting in the queue" : progress.frames_done + " frames");
+  if (job.status === "queued") $("job-frames").textContent = "waiting in the queue";
+  else if (job.status === "running" && progress.frames_done === 0) $("job-frames").textContent = "starting";
+  else if (progress.frames_total) $("job-frames").textContent = progress.frames_done + " / " + progress.frames_total + " frames";
+  else $("job-frames").textContent = progress.frames_done + " frames";
   if (job.status === "failed") {
     show($("job-running"), false);
     $("job-error").textContent = job.error ? job.error.message + " (" + job.error.code + ")" : "the job failed";
