@@ -8,6 +8,9 @@ import VideoTrackerStore
 @Suite("Detection jobs", .serialized)
 struct JobTests {
     static let crossingBytes = FileManager.default.contents(atPath: TestData.crossing) ?? Data()
+    /// Detecting on every 10th frame: for tests about the jobs rather than the detections, a
+    /// tenth of the CPU (the other suites run at the same time on this 2-core machine).
+    static let light = [("every", "10")]
 
     /// The service with the models, fetching from loopback (the test servers).
     static func service(_ extra: [String] = []) async throws -> ServiceProcess {
@@ -70,7 +73,7 @@ struct JobTests {
     @Test("the annotated MP4 of a done job: H.264 with every frame, served whole and in ranges (206, Content-Range; 416 past the end)")
     func annotatedVideo() async throws {
         let service = try await Self.service()
-        let id = try await service.submitJob(try MultipartForm.video(TestData.crossing))
+        let id = try await service.submitJob(try MultipartForm.video(TestData.crossing, fields: Self.light))
         #expect(try await service.waitForJob(id)["status"] as? String == "done")
         #expect(try await service.job(id)["links"].flatMap { ($0 as? [String: Any])?["video"] as? String } == "/jobs/\(id)/video")
         let whole = try await httpBytes(service.baseURL + "/jobs/\(id)/video")
@@ -100,13 +103,14 @@ struct JobTests {
         let service = try await Self.service(["--max-upload-bytes", "4000000"])
         var form = MultipartForm()
         form.field("url", server.url("crossing.mp4"))
+        form.field("every", "10")
         form.field("classes", "person")
         let id = try await service.submitJob(form)
         let job = try await service.waitForJob(id)
         #expect(job["status"] as? String == "done", "\(job)")
         #expect((job["video"] as? [String: Any])?["url"] as? String == server.url("crossing.mp4"))
         let served = try await httpBytes(service.baseURL + "/jobs/\(id)/detections?format=mot")
-        #expect(served.body == (try await Self.cliDetections(TestData.crossing, format: "mot", options: ["--classes", "person"])))
+        #expect(served.body == (try await Self.cliDetections(TestData.crossing, format: "mot", options: ["--classes", "person", "--every", "10"])))
 
         // vtest.avi is 8 MB: the fetch stops at the limit and the job says why.
         var big = MultipartForm()
@@ -227,10 +231,11 @@ struct JobTests {
         let first = try await Self.service(arguments)
         var held = MultipartForm()
         held.field("url", faulty.url("/hold/\(gate)/\(size / 2)/\(name)"))
+        held.field("every", "10")
         let heldID = try await first.submitJob(held)
         // The faulty server sends half the video, then holds the rest: the job is running until the gate opens.
         _ = try await first.waitForJob(heldID, until: ["running"])
-        let queuedID = try await first.submitJob(try MultipartForm.video(TestData.crossing))
+        let queuedID = try await first.submitJob(try MultipartForm.video(TestData.crossing, fields: Self.light))
         #expect(try await first.job(queuedID)["status"] as? String == "queued", "one job at a time: it waits behind the held one")
 
         kill(first.process.processIdentifier, SIGKILL)
@@ -246,7 +251,7 @@ struct JobTests {
         #expect(done["status"] as? String == "done", "\(done)")
         #expect((done["progress"] as? [String: Any])?["frames_done"] as? Int == 120)
         let detections = try await httpBytes(second.baseURL + "/jobs/\(heldID)/detections")
-        #expect(detections.body == (try await Self.cliDetections(try await Fixtures.shared.path(of: name))))
+        #expect(detections.body == (try await Self.cliDetections(try await Fixtures.shared.path(of: name), options: ["--every", "10"])))
         let queued = try await second.waitForJob(queuedID)
         #expect(queued["status"] as? String == "done" && queued["attempts"] as? Int == 1, "\(queued)")
     }
@@ -264,6 +269,7 @@ struct JobTests {
         let first = try await Self.service(arguments)
         var held = MultipartForm()
         held.field("url", faulty.url("/hold/\(gate)/\(size / 2)/\(name)"))
+        held.field("every", "10")
         let id = try await first.submitJob(held)
         _ = try await first.waitForJob(id, until: ["running"])
         kill(first.process.processIdentifier, SIGTERM)
@@ -296,6 +302,7 @@ struct JobTests {
         for gate in gates {
             var form = MultipartForm()
             form.field("url", faulty.url("/hold/\(gate)/\(size / 2)/\(name)"))
+            form.field("every", "10")
             ids.append(try await service.submitJob(form))
         }
         // Both fetches are held: both can only be running if two run at once.
@@ -316,7 +323,7 @@ struct JobTests {
         let inside = URL(fileURLWithPath: "/proc/\(service.process.processIdentifier)/root" + mountPoint.path)
         let server = try await Fixtures.shared.videoServer()
 
-        let kept = try await service.submitJob(try MultipartForm.video(TestData.crossing))
+        let kept = try await service.submitJob(try MultipartForm.video(TestData.crossing, fields: Self.light))
         #expect(try await service.waitForJob(kept)["status"] as? String == "done")
         let keptDetections = try await httpBytes(service.baseURL + "/jobs/\(kept)/detections").body
         let keptVideo = try await httpBytes(service.baseURL + "/jobs/\(kept)/video")
@@ -348,7 +355,7 @@ struct JobTests {
 
         // Space again: jobs run again.
         try FileManager.default.removeItem(at: filler)
-        let after = try await service.submitJob(try MultipartForm.video(TestData.crossing))
+        let after = try await service.submitJob(try MultipartForm.video(TestData.crossing, fields: Self.light))
         #expect(try await service.waitForJob(after)["status"] as? String == "done")
     }
 
