@@ -95,7 +95,8 @@ struct DeadlineTests {
         #expect(answer.headers["x-tracking-stop-reason"] == "deadline")
         let frames = try #require((answer.json as? [String: [String: Any]])?["person-9"])
         #expect(answer.headers["x-tracking-frames"] == "\(frames.count)/690")
-        #expect(frames.count > 1 && frames.count < 690, "\(frames.count) frames")
+        // At least the start frame (its boxes are the request's); how many more depends on the machine's load.
+        #expect(frames.count >= 1 && frames.count < 690, "\(frames.count) frames")
         #expect(frames.keys.compactMap(Int.init).sorted() == Array(100..<(100 + frames.count)), "a run of frames from the start")
 
         let streamed = try await runTracker(["run", "--url", server.url("vtest.avi"), "--bbs",
