@@ -138,3 +138,37 @@ def test_upload_through_the_page_then_the_video_plays_with_boxes(start_service, 
     elsewhere = difference[~anywhere_boxed].mean()
     print(f"mean RGB difference on the walker's outline {on_outline:.1f}, away from every box {elsewhere:.1f}")
     assert on_outline > 60 and on_outline > 5 * elsewhere
+
+
+def test_tracking_through_the_page(start_service, browser: Chromium) -> None:
+    """Ticking "Track objects" moves the score to tracking's default and makes a tracked job: the
+    job's page says so and the MOT rows carry ids."""
+    port = free_port()
+    service = start_service(["serve", "--host", "127.0.0.1", "--port", str(port), "--models", str(MODELS)])
+    base = f"http://127.0.0.1:{port}"
+    service.wait_until_healthy(base + "/healthz")
+
+    browser.navigate(base + "/")
+    browser.choose_files("input[name=video]", [str(TESTDATA / "sot" / "Crossing" / "Crossing.mp4")])
+    browser.type_text("input[name=classes]", "person")
+    assert browser.evaluate("document.querySelector('input[name=score]').value") == "0.3"
+    browser.click("input[name=track]")
+    assert browser.evaluate("document.querySelector('input[name=track]').checked") is True
+    assert browser.evaluate("document.querySelector('input[name=score]').value") == "0.1"
+    browser.click("#submit")
+
+    job_id = browser.wait_until("location.pathname.startsWith('/jobs/') && location.pathname.slice(6)", seconds=120)
+    status = browser.wait_until(
+        "['done', 'failed'].includes(document.getElementById('job-status').textContent)"
+        " && document.getElementById('job-status').textContent",
+        describe=lambda: browser.evaluate("document.body.innerText"))
+    browser.screenshot(OUTPUT / "page-5-tracked.png")
+    assert status == "done", browser.evaluate("document.getElementById('job-error').textContent")
+    assert "tracked (ids across frames)" in browser.evaluate("document.getElementById('job-options').textContent")
+
+    with urllib.request.urlopen(f"{base}/jobs/{job_id}") as response:
+        job = json.load(response)
+    assert job["options"]["track"] is True and job["options"]["score"] == 0.1 and job["options"]["classes"] == ["person"]
+    with urllib.request.urlopen(f"{base}/jobs/{job_id}/detections?format=mot") as response:
+        rows = [line.split(",") for line in response.read().decode().splitlines()]
+    assert rows and all(len(row) == 10 and int(row[1]) >= 1 and row[7:] == ["-1", "-1", "-1"] for row in rows)

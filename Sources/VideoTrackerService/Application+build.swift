@@ -96,7 +96,7 @@ private func addJobRoutes(to router: Router<BasicRequestContext>, database: JobD
 
     let defaults = JobOptions.defaults
     let page = try await PageController.load(defaults: .init(
-        score: defaults.scoreThreshold, every: defaults.every, inputSize: defaults.inputSize,
+        score: defaults.scoreThreshold, trackingScore: JobOptions.trackingScore, every: defaults.every, inputSize: defaults.inputSize,
         classNames: detector.classNames, maxUploadBytes: configuration.maxUploadBytes))
     page.addRoutes(to: router)
     JobController(configuration: configuration, store: store, files: files, queue: queue, detector: detector, page: page)

@@ -16,7 +16,7 @@ struct JobController: Sendable {
     let page: PageController
 
     /// The form's text fields; anything else is refused by name.
-    static let optionFields = ["url", "score", "classes", "every", "input_size"]
+    static let optionFields = ["url", "score", "classes", "every", "input_size", "track"]
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.post("/jobs") { request, context in try await create(request, context: context) }
@@ -60,6 +60,7 @@ struct JobController: Sendable {
     private func makeJob(id: String, from upload: JobUpload) async throws -> JobRecord {
         var options = JobOptions.defaults
         var url: String?
+        var scoreGiven = false
         var seen: Set<String> = []
         for (name, value) in upload.fields {
             guard seen.insert(name).inserted else {
@@ -71,18 +72,24 @@ struct JobController: Sendable {
             switch name {
             case "url": url = text
             // Only the form is checked here; the detector says which values it takes (validate, below).
-            case "score": options.scoreThreshold = try Self.number(text, field: name)
+            case "score":
+                options.scoreThreshold = try Self.number(text, field: name)
+                scoreGiven = true
             case "classes":
                 let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 options.classes = names.isEmpty ? nil : names
             case "every": options.every = try Self.integer(text, field: name)
             case "input_size": options.inputSize = try Self.integer(text, field: name)
+            case "track": options.track = try Self.flag(text, field: name)
             default:
                 throw TrackingError(.badRequest, code: "unknown_field",
                                     "unknown field \(name); the form takes video (a file), "
                                     + Self.optionFields.joined(separator: ", "), field: name)
             }
         }
+        // Tracking's own score floor, as `video-tracker mot` has it; set here so the stored (and
+        // shown) options are the ones the job runs with.
+        if options.track && !scoreGiven { options.scoreThreshold = JobOptions.trackingScore }
         try detector.validate(options)
 
         var video = upload.video
@@ -245,6 +252,16 @@ struct JobController: Sendable {
         return value
     }
 
+    /// `true` or `false`, or `on`: what an HTML checkbox sends when ticked (nothing when not).
+    private static func flag(_ text: String, field: String) throws -> Bool {
+        switch text {
+        case "true", "on": return true
+        case "false": return false
+        default:
+            throw TrackingError(.badRequest, code: "invalid_field", "\(field) must be true or false, got \(text.prefix(40))", field: field)
+        }
+    }
+
     /// A file name for display: its last path part, without control characters, at most 200 characters.
     static func displayName(_ name: String) -> String {
         let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
@@ -254,10 +271,18 @@ struct JobController: Sendable {
 }
 
 extension JobOptions {
-    /// The detector's defaults (YOLOX-Nano at 416, scores from 0.3, every frame, every class).
+    /// The detector's defaults (YOLOX-Nano at 416, scores from 0.3, every frame, every class, no tracking).
     static var defaults: JobOptions {
         let detection = VideoDetectionOptions()
         return JobOptions(scoreThreshold: Double(detection.detector.scoreThreshold), classes: nil, every: detection.every,
-                          inputSize: detection.detector.inputSize)
+                          inputSize: detection.detector.inputSize, track: false)
+    }
+
+    /// The score floor of a tracking job that names none: ByteTrack's low score (0.1), since BYTE
+    /// matches the low-score boxes of occluded objects to their tracks. Its shortest decimal, so
+    /// the job shows 0.1; the detector compares in Float, where it is the same threshold.
+    static var trackingScore: Double {
+        let low = ByteTrackOptions().lowScore
+        return Double(String(describing: low)) ?? Double(low)
     }
 }

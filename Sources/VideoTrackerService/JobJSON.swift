@@ -17,9 +17,10 @@ struct JobView: Encodable {
         var classes: [String]?
         var every: Int
         var inputSize: Int
+        var track: Bool
 
         enum CodingKeys: String, CodingKey {
-            case score, classes, every
+            case score, classes, every, track
             case inputSize = "input_size"
         }
     }
@@ -73,7 +74,7 @@ struct JobView: Encodable {
         video = Video(name: job.videoName, source: job.sourceURL == nil ? "upload" : "url", url: job.sourceURL,
                       bytes: job.uploadBytes)
         options = Options(score: job.options.scoreThreshold, classes: job.options.classes, every: job.options.every,
-                          inputSize: job.options.inputSize)
+                          inputSize: job.options.inputSize, track: job.options.track)
         var fraction = 0.0
         if job.status == .done {
             fraction = 1

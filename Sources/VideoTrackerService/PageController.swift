@@ -16,6 +16,8 @@ struct PageController: Sendable {
 
     struct JobOptionsPageDefaults: Sendable {
         var score: Double
+        /// The score a tracking job starts from (the form switches to it when tracking is ticked).
+        var trackingScore: Double
         var every: Int
         var inputSize: Int
         var classNames: [String]
@@ -60,6 +62,7 @@ struct PageController: Sendable {
         let context: [String: Any] = [
             "jobID": jobID ?? false,
             "score": defaults.score,
+            "trackingScore": defaults.trackingScore,
             "every": defaults.every,
             "inputSizes": sizes,
             "classNames": defaults.classNames,

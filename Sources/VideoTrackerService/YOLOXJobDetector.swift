@@ -69,6 +69,8 @@ struct YOLOXJobDetector: JobDetector {
         detection.detector.classes = options.classes
         detection.detector.inputSize = options.inputSize
         detection.detector.inference = inference
+        // ByteTrack's defaults, as `video-tracker mot` uses them: each class tracked apart.
+        detection.tracking = options.track ? ByteTrackOptions() : nil
         return detection
     }
 }

@@ -20,6 +20,12 @@ public final class JobDatabase: Sendable {
     /// Opens (creating) the SQLite file at `path` in WAL mode and applies the migrations it lacks.
     /// SQLite's calls run on NIO's thread pool, never on Swift's concurrency threads.
     public static func openSQLite(path: String, logger: Logger) async throws -> JobDatabase {
+        try await openSQLite(path: path, logger: logger, migratingThrough: Migrations.latest)
+    }
+
+    /// The same, with the schema brought only up to `version`: how the tests make a database as
+    /// an older release left it.
+    static func openSQLite(path: String, logger: Logger, migratingThrough version: Int) async throws -> JobDatabase {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {
             let sql = connection.sql(queryLogLevel: .trace)
@@ -31,7 +37,7 @@ public final class JobDatabase: Sendable {
             }
             try await sql.raw("PRAGMA synchronous = FULL").run()
             try await sql.raw("PRAGMA busy_timeout = 5000").run()
-            try await Migrations.apply(to: sql, logger: logger)
+            try await Migrations.apply(to: sql, logger: logger, through: version)
             return JobDatabase(sql: sql, close: { try await connection.close() })
         } catch {
             try? await connection.close()

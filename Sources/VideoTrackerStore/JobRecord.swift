@@ -80,12 +80,15 @@ public struct JobOptions: Sendable, Equatable {
     public var every: Int
     /// The detector's square input in pixels.
     public var inputSize: Int
+    /// Link the detections into tracks (ByteTrack, each class apart): objects carry ids across frames.
+    public var track: Bool
 
-    public init(scoreThreshold: Double, classes: [String]?, every: Int, inputSize: Int) {
+    public init(scoreThreshold: Double, classes: [String]?, every: Int, inputSize: Int, track: Bool = false) {
         self.scoreThreshold = scoreThreshold
         self.classes = classes
         self.every = every
         self.inputSize = inputSize
+        self.track = track
     }
 }
 

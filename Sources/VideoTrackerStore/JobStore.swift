@@ -10,11 +10,11 @@ public struct JobStore: Sendable {
     public func insert(_ job: JobRecord) async throws {
         try await sql.raw("""
             INSERT INTO jobs (id, status, source_url, video_name, upload_bytes, score_threshold, classes,
-                              every_frames, input_size, frames_done, frames_total, attempts, created_at, updated_at)
+                              every_frames, input_size, track, frames_done, frames_total, attempts, created_at, updated_at)
             VALUES (\(bind: job.id), \(bind: job.status.rawValue), \(bind: job.sourceURL), \(bind: job.videoName),
                     \(bind: job.uploadBytes), \(bind: job.options.scoreThreshold),
                     \(bind: job.options.classes?.joined(separator: ",")), \(bind: job.options.every),
-                    \(bind: job.options.inputSize), \(bind: job.framesDone), \(bind: job.framesTotal),
+                    \(bind: job.options.inputSize), \(bind: job.options.track), \(bind: job.framesDone), \(bind: job.framesTotal),
                     \(bind: job.attempts), \(bind: job.createdAt), \(bind: job.createdAt))
             """).run()
     }
@@ -112,7 +112,8 @@ public struct JobStore: Sendable {
             options: JobOptions(scoreThreshold: try row.decode(column: "score_threshold", as: Double.self),
                                 classes: classes.map { $0.split(separator: ",").map(String.init) },
                                 every: try row.decode(column: "every_frames", as: Int.self),
-                                inputSize: try row.decode(column: "input_size", as: Int.self)),
+                                inputSize: try row.decode(column: "input_size", as: Int.self),
+                                track: try row.decode(column: "track", as: Bool.self)),
             createdAt: try row.decode(column: "created_at", as: Int64.self))
         job.status = status
         job.framesDone = try row.decode(column: "frames_done", as: Int.self)

@@ -38,11 +38,16 @@ enum Migrations {
             """,
             "CREATE INDEX jobs_status_created ON jobs (status, created_at)",
         ]),
+        // Jobs that link their detections into tracks (ByteTrack); the jobs made before were not.
+        // BOOLEAN and FALSE: PostgreSQL's own type, SQLite stores 0 and 1.
+        Step(version: 2, name: "jobs_track", statements: [
+            "ALTER TABLE jobs ADD COLUMN track BOOLEAN NOT NULL DEFAULT FALSE",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }
 
-    static func apply(to sql: any SQLDatabase, logger: Logger) async throws {
+    static func apply(to sql: any SQLDatabase, logger: Logger, through version: Int = latest) async throws {
         try await sql.raw("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
@@ -51,7 +56,7 @@ enum Migrations {
         if let newest = applied.max(), newest > latest {
             throw StoreError("the database is at schema version \(newest), newer than this binary knows (\(latest)): refusing to touch it")
         }
-        for step in steps where !applied.contains(step.version) {
+        for step in steps where step.version <= version && !applied.contains(step.version) {
             try await sql.withSession { session in
                 try await session.raw("BEGIN").run()
                 do {

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import SQLKit
 import Testing
-import VideoTrackerStore
+@testable import VideoTrackerStore
 
 /// The job table on a real SQLite file: schema versions, WAL, the queue's claim, restart recovery.
 @Suite("Job store (SQLite)", .serialized)
@@ -30,8 +30,40 @@ struct JobStoreTests {
         try await Self.withDatabase(path) { second in
             let versions = try await second.sql.raw("SELECT version FROM schema_migrations ORDER BY version")
                 .all(decodingColumn: "version", as: Int.self)
-            #expect(versions == [1])
+            #expect(versions == [1, 2])
             #expect(try await JobStore(database: second).list().map(\.videoName) == ["a.mp4"], "the row survived reopening")
+        }
+    }
+
+    @Test("a version-1 database (the first release's) gains the track column on opening: its rows read track false, new rows keep true")
+    func migrationAddsTrack() async throws {
+        let folder = temporaryFolder("store")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("jobs.sqlite").path
+        // The file as the first release left it: schema step 1 only, a row written with its columns.
+        let old = try await JobDatabase.openSQLite(path: path, logger: Self.logger, migratingThrough: 1)
+        let columns = try await old.sql.raw("SELECT name FROM pragma_table_info('jobs')").all(decodingColumn: "name", as: String.self)
+        #expect(!columns.contains("track"))
+        try await old.sql.raw("""
+            INSERT INTO jobs (id, status, video_name, upload_bytes, score_threshold, classes, every_frames, input_size,
+                              created_at, updated_at)
+            VALUES ('oldjob0000000001', 'done', 'old.mp4', 10, 0.3, 'person', 1, 416, 1, 1)
+            """).run()
+        try await old.shutdown()
+
+        try await Self.withDatabase(path) { database in
+            let versions = try await database.sql.raw("SELECT version FROM schema_migrations ORDER BY version")
+                .all(decodingColumn: "version", as: Int.self)
+            #expect(versions == [1, 2])
+            let store = JobStore(database: database)
+            let oldJob = try #require(try await store.job(id: "oldjob0000000001"))
+            #expect(oldJob.options == JobOptions(scoreThreshold: 0.3, classes: ["person"], every: 1, inputSize: 416, track: false))
+            #expect(oldJob.status == .done)
+            var tracked = Self.job("tracked.mp4", at: 2)
+            tracked.options.track = true
+            try await store.insert(tracked)
+            #expect(try await store.job(id: tracked.id) == tracked)
+            #expect(try await store.job(id: tracked.id)?.options.track == true)
         }
     }
 

@@ -24,6 +24,15 @@ struct JobTests {
         return result.stdout
     }
 
+    /// What `video-tracker mot` writes for the same video and options: MOT rows, the JSON log and
+    /// the annotated video (its path, in `folder`).
+    static func cliTracks(_ path: String, options: [String], folder: TemporaryFolder) async throws -> (mot: Data, json: Data, video: String) {
+        let video = folder.path("mot.mp4"), json = folder.path("mot.json")
+        let result = try await runTracker(["mot", "--url", path, "--models", TestData.models, "--json", json, "--video", video] + options)
+        guard result.status == 0 else { throw TestFailure("video-tracker mot failed: \(result.errorOutput)") }
+        return (result.stdout, try Data(contentsOf: URL(fileURLWithPath: json)), video)
+    }
+
     @Test("an upload: 202 at once, then done with every frame; its detections equal the CLI's and find the walker; DELETE removes it and its files")
     func uploadToDone() async throws {
         let service = try await Self.service()
@@ -163,7 +172,8 @@ struct JobTests {
         #expect(try await post(both).errorField == "url")
         for (field, value, expected) in [("colour", "red", "colour"), ("score", "1.5", "score"), ("score", "high", "score"),
                                          ("every", "0", "every"), ("input_size", "100", "input_size"),
-                                         ("classes", "persn", "classes")] {
+                                         ("classes", "persn", "classes"), ("track", "yes", "track"), ("track", "1", "track"),
+                                         ("track", "TRUE", "track")] {
             let answer = try await post(try MultipartForm.video(TestData.crossing, fields: [(field, value)]))
             #expect(answer.status == 400 && answer.errorField == expected, "\(field)=\(value): \(answer.status) \(answer.text)")
         }
@@ -254,6 +264,102 @@ struct JobTests {
         #expect(detections.body == (try await Self.cliDetections(try await Fixtures.shared.path(of: name), options: ["--every", "10"])))
         let queued = try await second.waitForJob(queuedID)
         #expect(queued["status"] as? String == "done" && queued["attempts"] as? Int == 1, "\(queued)")
+    }
+
+    @Test("track=true: the detections linked into tracks exactly as video-tracker mot does (MOT rows and JSON byte for byte, the video frame for frame); the score defaults to 0.1, every class")
+    func trackedJob() async throws {
+        let service = try await Self.service()
+        // An empty score is the default: for a tracking job, ByteTrack's low score.
+        let id = try await service.submitJob(try MultipartForm.video(TestData.crossing, fields: [("track", "true"), ("score", "")]))
+        let job = try await service.waitForJob(id)
+        #expect(job["status"] as? String == "done", "\(job)")
+        let options = try #require(job["options"] as? [String: Any])
+        #expect(options["track"] as? Bool == true && options["score"] as? Double == 0.1 && options["classes"] == nil
+                && options["every"] as? Int == 1 && options["input_size"] as? Int == 416, "\(options)")
+
+        let json = try await httpBytes(service.baseURL + "/jobs/\(id)/detections?format=json")
+        let mot = try await httpBytes(service.baseURL + "/jobs/\(id)/detections?format=mot")
+        let coco = try await httpBytes(service.baseURL + "/jobs/\(id)/detections?format=coco")
+        #expect(json.status == 200 && mot.status == 200 && coco.status == 200)
+        // Every class (the job's default) is mot's --classes with all of the detector's names.
+        let classNames = try #require(json.json?["classes"] as? [String])
+        #expect(classNames.count == 80)
+        let folder = try TemporaryFolder("job-mot")
+        defer { folder.remove() }
+        let cli = try await Self.cliTracks(TestData.crossing, options: ["--classes", classNames.joined(separator: ","), "--score", "0.1"],
+                                           folder: folder)
+        #expect(mot.body == cli.mot, "the MOT rows differ from video-tracker mot's")
+        #expect(json.body == cli.json, "the JSON differs from video-tracker mot --json")
+
+        // MOTChallenge result rows with ids; the walker (OTB truth) keeps one id nearly throughout.
+        let rows = mot.text.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.count == 10 && Int($0[1])! >= 1 && $0[7...] == ["-1", "-1", "-1"] })
+        let truth = try TestData.crossingTruth()
+        var walkerIDs: [Int: Int] = [:]
+        for frame in 0..<120 {
+            let matches = rows.filter { Int($0[0]) == frame + 1 }.map { row -> (id: Int, iou: Double) in
+                let box = Box(x: Double(row[2])!, y: Double(row[3])!, width: Double(row[4])!, height: Double(row[5])!)
+                return (Int(row[1])!, box.intersectionOverUnion(truth[frame]!))
+            }
+            if let best = matches.max(by: { $0.iou < $1.iou }), best.iou >= 0.5 { walkerIDs[best.id, default: 0] += 1 }
+        }
+        #expect((walkerIDs.values.max() ?? 0) >= 100, "frames of the walker's commonest id: \(walkerIDs)")
+        // COCO keeps the ids too.
+        let annotations = try #require((try JSONSerialization.jsonObject(with: coco.body) as? [String: Any])?["annotations"] as? [[String: Any]])
+        #expect(annotations.count == rows.count && annotations.allSatisfy { ($0["track_id"] as? Int ?? 0) >= 1 })
+
+        // The annotated video is mot's, frame for frame: boxes labelled "#id class score".
+        let video = try await httpBytes(service.baseURL + "/jobs/\(id)/video")
+        let served = folder.path("job.mp4")
+        try video.body.write(to: URL(fileURLWithPath: served))
+        let servedFrames = try await decodedFrameHashes(served), cliFrames = try await decodedFrameHashes(cli.video)
+        #expect(servedFrames.count == 120 && servedFrames == cliFrames, "the job's video differs from video-tracker mot --video")
+        try await MediaProbe.savePNG(of: served, frame: 60, to: MediaProbe.keptOutput("jobs/tracked-frame60.png"))
+    }
+
+    @Test("a queued track=true job (sent as a checkbox's on) stays track=true through a restart (SIGKILL), then runs tracked as mot does")
+    func trackSurvivesRestart() async throws {
+        let faulty = try await Fixtures.shared.faultyServer()
+        let name = "h264-faststart.mp4"
+        let size = try await Fixtures.shared.size(of: name)
+        let gate = "track-restart-\(UUID().uuidString)"
+        let dataDirectory = temporaryFolder("track-restart")
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        let arguments = ["--data-dir", dataDirectory.path, "--stall-timeout", "600", "--jobs-concurrency", "1"]
+
+        let first = try await Self.service(arguments)
+        var held = MultipartForm()
+        held.field("url", faulty.url("/hold/\(gate)/\(size / 2)/\(name)"))
+        let heldID = try await first.submitJob(held)
+        // The held fetch keeps the only worker busy: the tracked job waits in the queue.
+        _ = try await first.waitForJob(heldID, until: ["running"])
+        let trackedID = try await first.submitJob(try MultipartForm.video(TestData.crossing, fields: [("track", "on"), ("classes", "person")]))
+        let before = try await first.job(trackedID)
+        #expect(before["status"] as? String == "queued")
+        let options = try #require(before["options"] as? [String: Any])
+        #expect(options["track"] as? Bool == true && options["score"] as? Double == 0.1 && options["classes"] as? [String] == ["person"])
+
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+
+        let second = try await Self.service(arguments)
+        let after = try await second.job(trackedID)
+        #expect(after["status"] as? String == "queued")
+        func canonical(_ object: Any?) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: object ?? [:], options: .sortedKeys), as: UTF8.self)
+        }
+        #expect(try canonical(after["options"]) == canonical(options), "\(after)")
+        #expect((try await second.job(heldID)["options"] as? [String: Any])?["track"] as? Bool == false)
+        faulty.release(gate)
+        #expect(try await second.waitForJob(heldID)["status"] as? String == "done")
+        let done = try await second.waitForJob(trackedID)
+        #expect(done["status"] as? String == "done" && done["attempts"] as? Int == 1, "\(done)")
+        let folder = try TemporaryFolder("job-mot")
+        defer { folder.remove() }
+        // mot's own defaults for people (classes person) with the job's score.
+        let cli = try await Self.cliTracks(TestData.crossing, options: ["--classes", "person", "--score", "0.1"], folder: folder)
+        let mot = try await httpBytes(second.baseURL + "/jobs/\(trackedID)/detections?format=mot")
+        #expect(mot.status == 200 && !mot.body.isEmpty && mot.body == cli.mot, "the MOT rows differ from video-tracker mot's")
     }
 
     @Test("SIGTERM stops a running job and queues it again, then the service exits 0; the next start runs it to done")
@@ -391,6 +497,7 @@ struct JobTests {
         #expect(page.status == 200 && page.headers["content-type"] == "text/html; charset=utf-8")
         for piece in ["<form id=\"job-form\" action=\"/jobs\" method=\"post\" enctype=\"multipart/form-data\">",
                       "name=\"video\"", "name=\"url\"", "name=\"score\"", "name=\"classes\"", "name=\"every\"", "name=\"input_size\"",
+                      "<input type=\"checkbox\" name=\"track\">", "data-track-default=\"0.1\"",
                       "<video id=\"job-video\"", "/static/app.js", "/static/style.css"] {
             #expect(page.text.contains(piece), "the page lacks \(piece)")
         }
@@ -419,6 +526,13 @@ extension ServiceProcess {
         guard let dataDirectory = dataDirectoryPath else { throw TestFailure("no data folder known") }
         return try jobFolders().flatMap { try FileManager.default.contentsOfDirectory(atPath: dataDirectory + "/jobs/" + $0) }
     }
+}
+
+/// The MD5 of each decoded frame of the video at `path` (ffmpeg's framemd5), in order.
+func decodedFrameHashes(_ path: String) async throws -> [String] {
+    let result = try await runProcess("/usr/bin/ffmpeg", ["-v", "error", "-i", path, "-map", "0:v:0", "-f", "framemd5", "-"])
+    guard result.status == 0 else { throw TestFailure("ffmpeg framemd5 \(path): \(result.errorOutput)") }
+    return result.output.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: ",").last.map(String.init) }
 }
 
 /// ffprobe's count of the video's frames, codec and size, from bytes.

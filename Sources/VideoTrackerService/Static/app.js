@@ -100,10 +100,21 @@ async function poll(id) {
   else refreshList();
 }
 
+function describeOptions(options) {
+  return [
+    "score at least " + options.score,
+    options.classes ? "classes " + options.classes.join(", ") : "all classes",
+    options.every === 1 ? "every frame" : "one frame in " + options.every,
+    options.input_size + " px",
+    options.track ? "tracked (ids across frames)" : "not tracked",
+  ].join(" · ");
+}
+
 function render(job) {
   $("job-status").textContent = job.status;
   $("job-status").className = "status " + job.status;
   $("job-video-name").textContent = job.video.name;
+  $("job-options").textContent = describeOptions(job.options);
   const progress = job.progress;
   $("job-progress").value = progress.fraction;
   if (job.status === "queued") $("job-frames").textContent = "waiting in the queue";
@@ -179,8 +190,19 @@ window.addEventListener("popstate", () => {
   else { following = null; show($("job"), false); show($("new-job"), true); }
 });
 
+// Tracking starts from a lower score (BYTE matches low-score boxes to their tracks): ticking it
+// moves the score to that default, unticking moves it back, unless the score was changed by hand.
+function trackToggled(event) {
+  const score = document.querySelector("#job-form input[name=score]");
+  const [from, to] = event.target.checked
+    ? [score.dataset.detectDefault, score.dataset.trackDefault]
+    : [score.dataset.trackDefault, score.dataset.detectDefault];
+  if (Number(score.value) === Number(from)) score.value = to;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   $("job-form").addEventListener("submit", submitJob);
+  document.querySelector("#job-form input[name=track]").addEventListener("change", trackToggled);
   $("delete-job").addEventListener("click", deleteJob);
   const id = document.body.dataset.jobId;
   if (id) followJob(id);
