@@ -104,8 +104,9 @@ public final class VideoDetection: @unchecked Sendable {
                 if let objects { try annotator.draw(objects, on: frame) }
                 try encoder.write(frame)
             }
-            pipeline.recycle(frame)
+            // The number before the buffer goes back: the decoder refills it at once.
             log.frames.append(DetectedFrame(number: frame.number, detections: objects))
+            pipeline.recycle(frame)
             progress(DetectionProgress(framesDone: log.frames.count, framesTotal: decoder.estimatedFrameCount))
         }
         try encoder?.finish(copyingAudioFrom: source)
