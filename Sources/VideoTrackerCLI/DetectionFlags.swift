@@ -35,7 +35,7 @@ extension DetectionFlags {
     /// Detects (and tracks, when the options say) through the video at `url` with a progress bar on
     /// a terminal: what `detect` and `mot` share.
     static func run(url: String, options: VideoDetectionOptions, models: ModelOptions,
-                    upstream: UpstreamOptions) throws -> DetectionLog {
+                    upstream: UpstreamOptions) throws -> (log: DetectionLog, times: DetectionStageTimes) {
         guard let directory = try models.modelsDirectory() else {
             throw TrackingError(.unprocessable, code: "detector_unavailable",
                                 "the detector needs a models folder (--models DIR or VIDEO_TRACKER_MODELS) holding "
@@ -54,7 +54,7 @@ extension DetectionFlags {
         let detected = log.frames.filter { $0.detections != nil }.count
         bar.finish(String(format: "%d frames (%d detected) in %.1f s", lastFrames, detected,
                           (ContinuousClock.now - began) / .seconds(1)))
-        return log
+        return (log, detection.stageTimes)
     }
 
     /// Writes `data` to `path` (whole or not at all), or to standard output when `path` is nil.

@@ -208,6 +208,34 @@ struct MultiObjectTrackingTests {
                 "ids stay contiguous: the ghost took none")
     }
 
+    @Test("a track reports the detection it matched, or with reportedBox kalman the filter's smoother estimate")
+    func reportedBox() {
+        // A walker whose detections jitter by 3 px around a straight line.
+        let walker = Walker(start: (100, 100), velocity: (4, 0))
+        let jitter = [0.0, 3, -3, 2, -2, 3, -3, 1, -1, 3]
+        func detection(_ frame: Int) -> Box {
+            let box = walker.box(at: frame)
+            return Box(x: box.left + jitter[frame % jitter.count], y: box.top, width: box.width, height: box.height)
+        }
+        var options = ByteTrackOptions()
+        options.reportedBox = .detection
+        let reportsDetections = ByteTracker(options: options, framesPerSecond: 10)
+        options.reportedBox = .kalman
+        let reportsFilter = ByteTracker(options: options, framesPerSecond: 10)
+        var filterCloser = 0
+        for frame in 0..<30 {
+            let detected = Self.frame([detection(frame)])
+            #expect(reportsDetections.update(detected).boxes == [detection(frame)], "frame \(frame)")
+            let filtered = reportsFilter.update(detected).boxes
+            #expect(filtered.count == 1 && filtered.first != detection(frame) || frame == 0, "frame \(frame)")
+            if frame >= 10, let box = filtered.first, abs(box.left - walker.box(at: frame).left) < abs(jitter[frame % 10]) {
+                filterCloser += 1
+            }
+        }
+        // The filter smooths the jitter: on most frames its box is nearer the true line than the detection.
+        #expect(filterCloser >= 12, "\(filterCloser) of 20")
+    }
+
     @Test("classes are tracked apart, with ids unique across classes")
     func classesApart() {
         let tracker = MultiObjectTracker(framesPerSecond: 10)

@@ -18,6 +18,14 @@ public struct ByteTrackOptions: Sendable, Equatable {
     public var lostSeconds = 1.0
     /// Fold the detection score into the IoU cost (ByteTrack does, but for MOT20).
     public var fuseScore = true
+    /// The box a track reports on a frame.
+    public var reportedBox = ReportedBox.kalman
+
+    /// The box a track reports: the detection it was matched to on the frame, or its Kalman
+    /// filter's estimate after that detection.
+    public enum ReportedBox: String, Sendable, CaseIterable {
+        case detection, kalman
+    }
 
     public init() {}
 
@@ -121,7 +129,8 @@ public final class ByteTracker {
         removeDuplicates()
 
         let shown = tracked.filter(\.isConfirmed).sorted { $0.id! < $1.id! }
-        return Detections(boxes: shown.map(\.box), scores: shown.map(\.score), classIDs: shown.map(\.classID),
+        let boxes = options.reportedBox == .detection ? shown.map(\.detectionBox) : shown.map(\.box)
+        return Detections(boxes: boxes, scores: shown.map(\.score), classIDs: shown.map(\.classID),
                           trackIDs: shown.map { $0.id! })
     }
 
@@ -131,6 +140,7 @@ public final class ByteTracker {
         track.lastFrame = frame
         track.score = candidate.score
         track.classID = candidate.classID
+        track.detectionBox = candidate.box
         if track.id == nil { track.id = ids.next() }
     }
 
@@ -169,11 +179,14 @@ public final class ByteTracker {
         var id: Int?
         var score: Float
         var classID: Int
+        /// The detection last matched (the one that started it, at first).
+        var detectionBox: Box
         let firstFrame: Int
         var lastFrame: Int
 
         init(kalman: BoxKalmanFilter.State, candidate: Candidate, frame: Int) {
             self.kalman = kalman
+            detectionBox = candidate.box
             score = candidate.score
             classID = candidate.classID
             firstFrame = frame
