@@ -9,21 +9,23 @@ struct DetectionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Keep only these classes, comma-separated names from coco.names.", valueName: "person,car"))
     var classes: String?
     @Option(help: "Detect on every n-th frame only; the frames between are logged as not detected.") var every = 1
-    @Option(help: "The square the detector sees frames at: a multiple of 32 (larger finds smaller objects, slower).")
-    var inputSize = DetectorOptions.defaultInputSize
+    @Option(help: ArgumentHelp("The square the detector sees frames at: a multiple of 32, larger finds smaller objects, slower "
+                               + "(default: \(DetectorOptions.defaultInputSize) for detect, \(DetectorOptions.trackingInputSize) for mot)."))
+    var inputSize: Int?
     @Option(help: ArgumentHelp("Write the video with every object boxed, named and scored here (H.264 MP4, the input's audio copied).",
                                valueName: "out.mp4"))
     var video: String?
     @Option(help: "x264's preset for --video: \(EncoderOptions.presets.joined(separator: ", ")).")
     var videoPreset = EncoderOptions().preset
 
-    /// The run's options; `defaultScore` and `defaultClasses` when the flags leave them out.
-    func options(models: ModelOptions, defaultScore: Double, defaultClasses: [String]? = nil) throws -> VideoDetectionOptions {
+    /// The run's options; `defaultScore`, `defaultClasses` and `defaultInputSize` when the flags leave them out.
+    func options(models: ModelOptions, defaultScore: Double, defaultClasses: [String]? = nil,
+                 defaultInputSize: Int = DetectorOptions.defaultInputSize) throws -> VideoDetectionOptions {
         var options = VideoDetectionOptions()
         options.every = every
         options.videoOutput = video
         options.encoder.preset = videoPreset
-        options.detector.inputSize = inputSize
+        options.detector.inputSize = inputSize ?? defaultInputSize
         options.detector.scoreThreshold = score ?? defaultScore
         options.detector.classes = classes.map { $0.split(separator: ",").map(String.init) } ?? defaultClasses
         options.detector.inference = try models.inferenceOptions()

@@ -148,11 +148,11 @@ struct MultiObjectTrackingTests {
 
     @Test("a person hidden for less than the lost buffer comes back with the same id; longer, with a new one")
     func occlusion() {
-        for (hidden, sameID) in [(8, true), (14, false)] {
-            let tracker = ByteTracker(framesPerSecond: 10)  // 1 s buffer = 10 frames
+        for (hidden, sameID) in [(18, true), (24, false)] {
+            let tracker = ByteTracker(framesPerSecond: 10)  // 2 s buffer = 20 frames
             let walker = Walker(start: (0, 100), velocity: (5, 0))
             var ids: [Int] = []
-            for frame in 0..<40 {
+            for frame in 0..<50 {
                 let visible = frame < 10 || frame >= 10 + hidden
                 let tracks = tracker.update(visible ? Self.frame([walker.box(at: frame)]) : .empty)
                 if visible, frame >= 10 + hidden + 1 || frame < 10 { ids += tracks.trackIDs ?? [] }

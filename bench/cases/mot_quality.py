@@ -31,7 +31,8 @@ PETS_IDF1_GOAL = 0.70
 
 def default_input_size(binary: Path) -> int:
     help_text = subprocess.run([str(binary), "mot", "--help"], stdout=subprocess.PIPE, text=True).stdout
-    found = re.search(r"--input-size <input-size>.*?\(default:\s*(\d+)\)", help_text, re.S)
+    text = re.sub(r"\s+", " ", help_text)  # "(default: 416 for detect, 640 for mot)", wrapped
+    found = re.search(r"--input-size <input-size>.*?\(default: [^)]*?(\d+) for mot\)", text)
     return int(found.group(1)) if found else 416
 
 
