@@ -13,10 +13,12 @@ the same input size, and IDF1 >= 70 on PETS09; under both readings of the conf-0
 the best mean of MOTA and IDF1 over both sequences and both readings. The search is coordinate descent from
 ByteTrack's published defaults, once at each input size: each pass tries every value of every option with the
 others held, and takes the best change only when it gains at least 0.2 points, so an option stays at ByteTrack's
-value unless moving it pays; the better of the two ends is chosen (416 unless 640 beats it by as much). Writes bench/results/mot_sweep.md: the path taken, every option's values around the choice, and the
-best candidates seen.
+value unless moving it pays; the better of the two ends is chosen (416 unless 640 beats it by as much).
+Writes bench/results/mot_sweep.md: the path taken, every option's values around the choice, and the best
+candidates seen. The detection logs, the peer's runs and the scores are kept in bench/scratch/mot/ (--fresh
+redoes them: after a change to the tracker or the detector).
 
-    bench/.venv/bin/python bench/mot_sweep.py [--binary .build/release/video-tracker] [--passes 3] [--fresh]
+    bench/.venv/bin/python bench/mot_sweep.py [--binary .build/release/video-tracker] [--passes 14] [--fresh]
 """
 from __future__ import annotations
 
@@ -151,7 +153,7 @@ def table_head(first: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", type=Path, default=REPO / ".build" / "release" / "video-tracker")
-    parser.add_argument("--passes", type=int, default=8, help="at most, per input size")
+    parser.add_argument("--passes", type=int, default=14, help="at most, per input size")
     parser.add_argument("--fresh", action="store_true", help="detect, run the peer and score everything again")
     parser.add_argument("--out", type=Path, default=RESULTS / "mot_sweep.md")
     args = parser.parse_args()
