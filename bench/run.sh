@@ -12,9 +12,11 @@ if [ ! -x "$venv/bin/python" ]; then
   fi
   python3 -m venv "$venv"
 fi
-# Install the requirements when they changed since the last install.
-if ! cmp -s "$here/requirements.txt" "$venv/.installed-requirements.txt"; then
+# Install the requirements when they changed since the last install (requirements-no-deps.txt: without the
+# dependencies those packages declare; see the file).
+if ! cat "$here/requirements.txt" "$here/requirements-no-deps.txt" | cmp -s - "$venv/.installed-requirements.txt"; then
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$here/requirements.txt"
-  cp "$here/requirements.txt" "$venv/.installed-requirements.txt"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps -r "$here/requirements-no-deps.txt"
+  cat "$here/requirements.txt" "$here/requirements-no-deps.txt" > "$venv/.installed-requirements.txt"
 fi
 exec "$venv/bin/python" "$here/bench.py" "$@"

@@ -28,7 +28,7 @@ struct DetectCommand: ParsableCommand {
                                     field: "format")
             }
             let options = try detection.options(models: modelOptions, defaultScore: DetectorOptions().scoreThreshold)
-            let log = try DetectionFlags.run(url: url, options: options, models: modelOptions, upstream: upstream)
+            let log = try DetectionFlags.run(url: url, options: options, models: modelOptions, upstream: upstream).log
             try DetectionFlags.write(log.encoded(as: format), to: detections, field: "detections")
         } catch let error as TrackingError {
             Output.error(ContractJSON.error(error))

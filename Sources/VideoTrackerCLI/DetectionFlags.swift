@@ -9,21 +9,23 @@ struct DetectionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Keep only these classes, comma-separated names from coco.names.", valueName: "person,car"))
     var classes: String?
     @Option(help: "Detect on every n-th frame only; the frames between are logged as not detected.") var every = 1
-    @Option(help: "The square the detector sees frames at: a multiple of 32 (larger finds smaller objects, slower).")
-    var inputSize = DetectorOptions.defaultInputSize
+    @Option(help: ArgumentHelp("The square the detector sees frames at: a multiple of 32, larger finds smaller objects, slower "
+                               + "(default: \(DetectorOptions.defaultInputSize) for detect, \(DetectorOptions.trackingInputSize) for mot)."))
+    var inputSize: Int?
     @Option(help: ArgumentHelp("Write the video with every object boxed, named and scored here (H.264 MP4, the input's audio copied).",
                                valueName: "out.mp4"))
     var video: String?
     @Option(help: "x264's preset for --video: \(EncoderOptions.presets.joined(separator: ", ")).")
     var videoPreset = EncoderOptions().preset
 
-    /// The run's options; `defaultScore` and `defaultClasses` when the flags leave them out.
-    func options(models: ModelOptions, defaultScore: Double, defaultClasses: [String]? = nil) throws -> VideoDetectionOptions {
+    /// The run's options; `defaultScore`, `defaultClasses` and `defaultInputSize` when the flags leave them out.
+    func options(models: ModelOptions, defaultScore: Double, defaultClasses: [String]? = nil,
+                 defaultInputSize: Int = DetectorOptions.defaultInputSize) throws -> VideoDetectionOptions {
         var options = VideoDetectionOptions()
         options.every = every
         options.videoOutput = video
         options.encoder.preset = videoPreset
-        options.detector.inputSize = inputSize
+        options.detector.inputSize = inputSize ?? defaultInputSize
         options.detector.scoreThreshold = score ?? defaultScore
         options.detector.classes = classes.map { $0.split(separator: ",").map(String.init) } ?? defaultClasses
         options.detector.inference = try models.inferenceOptions()
@@ -35,7 +37,7 @@ extension DetectionFlags {
     /// Detects (and tracks, when the options say) through the video at `url` with a progress bar on
     /// a terminal: what `detect` and `mot` share.
     static func run(url: String, options: VideoDetectionOptions, models: ModelOptions,
-                    upstream: UpstreamOptions) throws -> DetectionLog {
+                    upstream: UpstreamOptions) throws -> (log: DetectionLog, times: DetectionStageTimes) {
         guard let directory = try models.modelsDirectory() else {
             throw TrackingError(.unprocessable, code: "detector_unavailable",
                                 "the detector needs a models folder (--models DIR or VIDEO_TRACKER_MODELS) holding "
@@ -54,7 +56,7 @@ extension DetectionFlags {
         let detected = log.frames.filter { $0.detections != nil }.count
         bar.finish(String(format: "%d frames (%d detected) in %.1f s", lastFrames, detected,
                           (ContinuousClock.now - began) / .seconds(1)))
-        return log
+        return (log, detection.stageTimes)
     }
 
     /// Writes `data` to `path` (whole or not at all), or to standard output when `path` is nil.

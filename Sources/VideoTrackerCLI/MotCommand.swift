@@ -20,15 +20,24 @@ struct MotCommand: ParsableCommand {
     @OptionGroup var tracking: TrackingFlags
     @OptionGroup var upstream: UpstreamOptions
     @OptionGroup var modelOptions: ModelOptions
+    @Flag(help: .hidden) var stageTimes = false  // the bench's per-stage split (bench/cases/mot_speed.py)
 
     func run() throws {
         do {
+            let began = ContinuousClock.now
             var options = try detection.options(models: modelOptions, defaultScore: Double(ByteTrackOptions().lowScore),
-                                                defaultClasses: ["person"])
+                                                defaultClasses: ["person"], defaultInputSize: DetectorOptions.trackingInputSize)
             options.tracking = try tracking.options()
-            let log = try DetectionFlags.run(url: url, options: options, models: modelOptions, upstream: upstream)
+            let (log, times) = try DetectionFlags.run(url: url, options: options, models: modelOptions, upstream: upstream)
+            let writing = ContinuousClock.now
             try DetectionFlags.write(log.encoded(as: .mot), to: out, field: "out")
             if let json { try DetectionFlags.write(log.encoded(as: .json), to: json, field: "json") }
+            if stageTimes {
+                let seconds = { (duration: Duration) in duration / .seconds(1) }
+                Output.error(String(format: "{\"seconds\":%.4f,\"frames\":%d,\"decode\":%.4f,\"detect\":%.4f,\"track\":%.4f,\"write\":%.4f}",
+                                    seconds(ContinuousClock.now - began), log.frames.count, seconds(times.decode),
+                                    seconds(times.detect), seconds(times.track), seconds(ContinuousClock.now - writing)))
+            }
         } catch let error as TrackingError {
             Output.error(ContractJSON.error(error))
             throw ExitCode(error.kind.exitCode)
@@ -48,6 +57,8 @@ struct TrackingFlags: ParsableArguments {
     var matchThreshold = ByteTrackOptions().matchLimit
     @Option(help: "Seconds a track that lost its person is kept for a later match.")
     var lostSeconds = ByteTrackOptions().lostSeconds
+    @Option(help: "The box a track reports: the detection matched on the frame, or the Kalman filter's estimate (detection, kalman).")
+    var trackBox = ByteTrackOptions().reportedBox.rawValue
 
     func options() throws -> ByteTrackOptions {
         var options = ByteTrackOptions()
@@ -56,6 +67,11 @@ struct TrackingFlags: ParsableArguments {
         options.newTrackScore = newTrackScore
         options.matchLimit = matchThreshold
         options.lostSeconds = lostSeconds
+        guard let reportedBox = ByteTrackOptions.ReportedBox(rawValue: trackBox) else {
+            throw TrackingError(.badRequest, code: "invalid_field", "track_box must be detection or kalman; got \(trackBox)",
+                                field: "track_box")
+        }
+        options.reportedBox = reportedBox
         try options.validate()
         return options
     }

@@ -31,7 +31,8 @@ class Detector:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(f"{models}/yolox_nano/yolox_nano.onnx", options,
+        model = f"{models}/yolox_nano/yolox_nano.onnx"
+        self.session = ort.InferenceSession(model if input_size == 416 else resizable(model), options,
                                             providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
         self.input_size = input_size
@@ -77,6 +78,24 @@ class Detector:
             if right > left and bottom > top:
                 objects.append({"box": [left, top, right, bottom], "score": score, "class_id": class_id})
         return objects
+
+
+def resizable(path: str) -> bytes:
+    """The model (exported at 416 x 416) with its input's height and width and its output's number of cells made
+    free, serialised for ONNX Runtime: the graph computes its reshapes from its input's shape, as OpenVINO's reshape
+    of our detector relies on too."""
+    import onnx
+
+    model = onnx.load(path)
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    for index, name in ((2, "height"), (3, "width")):
+        dims[index].ClearField("dim_value")
+        dims[index].dim_param = name
+    cells = model.graph.output[0].type.tensor_type.shape.dim[1]
+    cells.ClearField("dim_value")
+    cells.dim_param = "cells"
+    del model.graph.value_info[:]  # the 416 export's inferred shapes; ONNX Runtime infers its own
+    return model.SerializeToString()
 
 
 def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float) -> list[int]:

@@ -148,11 +148,11 @@ struct MultiObjectTrackingTests {
 
     @Test("a person hidden for less than the lost buffer comes back with the same id; longer, with a new one")
     func occlusion() {
-        for (hidden, sameID) in [(8, true), (14, false)] {
-            let tracker = ByteTracker(framesPerSecond: 10)  // 1 s buffer = 10 frames
+        for (hidden, sameID) in [(18, true), (24, false)] {
+            let tracker = ByteTracker(framesPerSecond: 10)  // 2 s buffer = 20 frames
             let walker = Walker(start: (0, 100), velocity: (5, 0))
             var ids: [Int] = []
-            for frame in 0..<40 {
+            for frame in 0..<50 {
                 let visible = frame < 10 || frame >= 10 + hidden
                 let tracks = tracker.update(visible ? Self.frame([walker.box(at: frame)]) : .empty)
                 if visible, frame >= 10 + hidden + 1 || frame < 10 { ids += tracks.trackIDs ?? [] }
@@ -206,6 +206,34 @@ struct MultiObjectTrackingTests {
         #expect(tracker.update(Self.frame([walker.box(at: 3), newcomer.box(at: 3)])).trackIDs == [1])
         #expect(tracker.update(Self.frame([walker.box(at: 4), newcomer.box(at: 4)])).trackIDs == [1, 2],
                 "ids stay contiguous: the ghost took none")
+    }
+
+    @Test("a track reports the detection it matched, or with reportedBox kalman the filter's smoother estimate")
+    func reportedBox() {
+        // A walker whose detections jitter by 3 px around a straight line.
+        let walker = Walker(start: (100, 100), velocity: (4, 0))
+        let jitter = [0.0, 3, -3, 2, -2, 3, -3, 1, -1, 3]
+        func detection(_ frame: Int) -> Box {
+            let box = walker.box(at: frame)
+            return Box(x: box.left + jitter[frame % jitter.count], y: box.top, width: box.width, height: box.height)
+        }
+        var options = ByteTrackOptions()
+        options.reportedBox = .detection
+        let reportsDetections = ByteTracker(options: options, framesPerSecond: 10)
+        options.reportedBox = .kalman
+        let reportsFilter = ByteTracker(options: options, framesPerSecond: 10)
+        var filterCloser = 0
+        for frame in 0..<30 {
+            let detected = Self.frame([detection(frame)])
+            #expect(reportsDetections.update(detected).boxes == [detection(frame)], "frame \(frame)")
+            let filtered = reportsFilter.update(detected).boxes
+            #expect(filtered.count == 1 && filtered.first != detection(frame) || frame == 0, "frame \(frame)")
+            if frame >= 10, let box = filtered.first, abs(box.left - walker.box(at: frame).left) < abs(jitter[frame % 10]) {
+                filterCloser += 1
+            }
+        }
+        // The filter smooths the jitter: on most frames its box is nearer the true line than the detection.
+        #expect(filterCloser >= 12, "\(filterCloser) of 20")
     }
 
     @Test("classes are tracked apart, with ids unique across classes")

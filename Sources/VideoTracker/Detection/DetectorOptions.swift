@@ -3,6 +3,10 @@
 /// checked against the model's own (`ClassNames.ids(of:)`) when the detector loads.
 public struct DetectorOptions: Sendable, Equatable {
     public static let defaultInputSize = 416
+    /// Multi-object tracking's (`mot`): at 640 far people get boxes steady enough to keep their
+    /// ids (IDF1 +12 on PETS09, MOTA +2 on TUD against 416; bench/results/mot_sweep.md), for about
+    /// 2.4 times the detector's time.
+    public static let trackingInputSize = 640
     /// YOLOX's coarsest stride: the input must be a multiple of it for the grid to tile it.
     public static let inputSizeMultiple = 32
     /// Beyond this the input tensor alone passes 50 MB and a frame takes seconds.

@@ -42,6 +42,21 @@ public struct DetectionProgress: Sendable, Equatable {
     }
 }
 
+/// Where a run's time went: each stage's time summed over its frames (the stages overlap: decoding
+/// and detecting run on threads of their own, and detection on several frames at once).
+public struct DetectionStageTimes: Sendable, Equatable {
+    /// Seeking, decoding and converting to BGR, on the decoding thread.
+    public var decode = Duration.zero
+    /// The detector's calls (letterbox, inference, decoding the grid, NMS), on the detecting threads.
+    public var detect = Duration.zero
+    /// The multi-object tracker's updates.
+    public var track = Duration.zero
+    /// Drawing and encoding the annotated video, when there is one.
+    public var annotate = Duration.zero
+
+    public init() {}
+}
+
 /// Detection over a whole video: decodes from the first frame to the last (a thread decoding ahead,
 /// as tracking does), detects on every `every`-th frame and logs every frame.
 public final class VideoDetection: @unchecked Sendable {
@@ -49,6 +64,10 @@ public final class VideoDetection: @unchecked Sendable {
     public let detector: ObjectDetector
     private let lock = NSLock()
     private var cancelled = false
+    private var times = DetectionStageTimes()
+
+    /// The last run's time by stage (complete once `run` returned).
+    public var stageTimes: DetectionStageTimes { lock.withLock { times } }
 
     /// Checks the options and loads the detector from `models` (blocking: compiles the model).
     public init(models: String, options: VideoDetectionOptions) throws {
@@ -95,17 +114,32 @@ public final class VideoDetection: @unchecked Sendable {
             thread.name = "video-tracker.detect"
             thread.start()
         }
+        lock.withLock { times = DetectionStageTimes() }
+        defer {
+            let decoding = pipeline.decodeTime
+            lock.withLock { times.decode = decoding }
+        }
+        let clock = ContinuousClock()
         while let (frame, detections) = try results.next() {
             if isCancelled {
                 throw TrackingError(.unprocessable, code: "cancelled", "detection was cancelled after \(log.frames.count) frames")
             }
+            var began = clock.now
             let objects = detections.map { tracker?.update($0) ?? $0 }
+            let tracking = clock.now - began
+            began = clock.now
             if let encoder {
                 if let objects { try annotator.draw(objects, on: frame) }
                 try encoder.write(frame)
             }
+            let annotating = clock.now - began
+            lock.withLock {
+                times.track += tracking
+                times.annotate += annotating
+            }
+            // The number before the buffer goes back: the decoder refills it at once.
             log.frames.append(DetectedFrame(number: frame.number, detections: objects))
-            pipeline.recycle(frame)  // last: the decoder overwrites it at once
+            pipeline.recycle(frame)
             progress(DetectionProgress(framesDone: log.frames.count, framesTotal: decoder.estimatedFrameCount))
         }
         try encoder?.finish(copyingAudioFrom: source)
@@ -129,7 +163,10 @@ public final class VideoDetection: @unchecked Sendable {
                 return
             }
             do {
+                let began = ContinuousClock.now
                 let detections = position % options.every == 0 ? try detector.detect(frame) : nil
+                let detecting = ContinuousClock.now - began
+                lock.withLock { times.detect += detecting }
                 results.put(position, frame, detections)
             } catch {
                 results.fail(error)

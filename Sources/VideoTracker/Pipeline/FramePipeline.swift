@@ -15,6 +15,14 @@ final class FramePipeline: @unchecked Sendable {
     private var finished = false
     private var stopped = false
     private var failure: Error?
+    private var decoding = Duration.zero
+
+    /// Time the decoding thread spent seeking, decoding and converting so far (not waiting for buffers).
+    var decodeTime: Duration {
+        condition.lock()
+        defer { condition.unlock() }
+        return decoding
+    }
 
     /// Frames `startFrame ..< endFrame`; `depth` buffers at most.
     init(decoder: VideoDecoder, from startFrame: Int, until endFrame: Int, depth: Int) {
@@ -59,15 +67,22 @@ final class FramePipeline: @unchecked Sendable {
     }
 
     private func produce() {
+        let clock = ContinuousClock()
         do {
+            var began = clock.now
             var number = try decoder.seek(toFrame: startFrame)
             while let current = number, current < endFrame {
+                var spent = clock.now - began
                 guard let buffer = takeBuffer() else { break }
+                began = clock.now
                 decoder.convert(into: buffer, number: current)
+                spent += clock.now - began
                 condition.lock()
                 ready.append(buffer)
+                decoding += spent
                 condition.signal()
                 condition.unlock()
+                began = clock.now
                 number = try decoder.nextFrame()
             }
         } catch {
