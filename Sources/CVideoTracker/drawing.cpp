@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -69,5 +70,18 @@ extern "C" cvt_status cvt_draw_labelled_box(cvt_canvas canvas, cvt_rect box, con
                         cv::FONT_HERSHEY_SIMPLEX, label->font_scale,
                         cv::Scalar(label->color[0], label->color[1], label->color[2]), label->thickness, cv::LINE_AA);
         }
+    });
+}
+
+extern "C" cvt_status cvt_draw_polyline(cvt_canvas canvas, const double *points, int32_t count, const uint8_t color[3],
+                                        int32_t thickness, char *error, size_t error_size) {
+    return catching(error, error_size, [&]() {
+        if (count < 2) return;
+        cv::Mat frame = borrow_canvas(canvas);
+        std::vector<cv::Point> line;
+        line.reserve(count);
+        for (int32_t i = 0; i < count; i++) line.emplace_back(cvRound(points[2 * i]), cvRound(points[2 * i + 1]));
+        cv::polylines(frame, std::vector<std::vector<cv::Point>>{line}, false, cv::Scalar(color[0], color[1], color[2]),
+                      thickness, cv::LINE_AA);
     });
 }

@@ -248,4 +248,20 @@ struct MultiObjectTrackingTests {
             #expect(tracks.trackIDs == [1, 2], "frame \(frame)")
         }
     }
+
+    @Test("trails keep each track's last feet positions and forget tracks gone for a trail's length")
+    func trails() {
+        var trails = TrackTrails(length: 3)
+        for frame in 0..<5 {
+            let box = Box(x: Double(10 * frame), y: 0, width: 10, height: 40)
+            trails.update(with: Detections(boxes: [box], scores: [0.9], classIDs: [2], trackIDs: [7]))
+        }
+        let trail = trails.trails
+        #expect(trail.count == 1 && trail[0].trackID == 7 && trail[0].classID == 2)
+        #expect(trail[0].points.map(\.x) == [25, 35, 45] && trail[0].points.allSatisfy { $0.y == 40 }, "bottom centres, last 3")
+        for _ in 0..<2 { trails.update(with: Detections(trackIDs: [])) }
+        #expect(trails.trails.count == 1, "two frames unseen: still drawn")
+        trails.update(with: Detections(trackIDs: []))
+        #expect(trails.trails.isEmpty, "three frames unseen: forgotten")
+    }
 }

@@ -132,6 +132,11 @@ cvt_status cvt_text_size(const char *text, double font_scale, int32_t thickness,
 cvt_status cvt_draw_labelled_box(cvt_canvas canvas, cvt_rect box, const uint8_t color[3], int32_t thickness,
                                  const cvt_label *label, char *error, size_t error_size);
 
+/// Draws the open polyline through `count` points (`points` holds x0, y0, x1, y1, ...) into
+/// `canvas` in `color`, anti-aliased: a track's trail. Fewer than two points draw nothing.
+cvt_status cvt_draw_polyline(cvt_canvas canvas, const double *points, int32_t count, const uint8_t color[3],
+                             int32_t thickness, char *error, size_t error_size);
+
 // MARK: - The detector's input
 
 /// YOLOX's letterbox: `image` resized bilinearly (OpenCV's INTER_LINEAR, as cv2.resize in YOLOX's

@@ -108,7 +108,7 @@ public struct Annotator: Sendable {
         guard status == CVT_OK else { throw Self.drawFailure(error) }
     }
 
-    private static func drawFailure(_ error: [CChar]) -> TrackingError {
+    static func drawFailure(_ error: [CChar]) -> TrackingError {
         TrackingError(.internalFailure, code: "draw_failed", "drawing a box failed: \(String(cText: error))")
     }
 }

@@ -101,6 +101,8 @@ public final class VideoDetection: @unchecked Sendable {
         let tracker = options.tracking.map {
             MultiObjectTracker(options: $0, framesPerSecond: decoder.clock.framesPerSecond / Double(options.every))
         }
+        // Tracks drawn with a trail of their last second (at least 10 positions).
+        var trails = TrackTrails(length: max(10, Int(decoder.clock.framesPerSecond.rounded())))
         let workers = max(1, options.framesInFlight)
         let pipeline = FramePipeline(decoder: decoder, from: 0, until: .max, depth: workers + 3)
         let results = OrderedResults()
@@ -129,6 +131,10 @@ public final class VideoDetection: @unchecked Sendable {
             let tracking = clock.now - began
             began = clock.now
             if let encoder {
+                if tracker != nil, let objects {
+                    trails.update(with: objects)
+                    try annotator.draw(trails, on: frame)
+                }
                 if let objects { try annotator.draw(objects, on: frame) }
                 try encoder.write(frame)
             }
