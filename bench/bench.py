@@ -20,6 +20,9 @@ sides (A B, B A, A B, ...) and reporting the median of the per-round ratios:
 - detection_quality: YOLOX-Nano's person precision and recall (IoU 0.5, score >= 0.5) on TUD-Stadtmitte and
   PETS09 against the MOT ground truth, `video-tracker detect` with f32 and bf16 against the Python peer
   (bench/detection_peer.py: ONNX Runtime f32, cv2.VideoCapture), and detection ms a frame.
+- detection_speed: vtest.avi to an annotated MP4, `video-tracker detect --video` (H.264, f32 and bf16) against the
+  peer with --video (cv2 drawing, cv2.VideoWriter mp4v); the network alone on one thread (ONNX Runtime, OpenVINO
+  f32 and bf16 from Python, and ours); peak RSS on a 1- and a 10-minute 1080p video; ours stage by stage.
 
 Our binary runs with `--models ../shared/testdata/models` (loaded only by the trackers that need them).
 

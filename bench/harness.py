@@ -54,6 +54,10 @@ class Config:
     floor_sizes: tuple = (("720p", 1280, 720), ("1080p", 1920, 1080))
     floor_source_frames: Optional[int] = None
     loop_size: Optional[tuple] = None
+    detect_frames: Optional[int] = None  # detection_speed: None is all of vtest (795 frames), else a clip of the first n
+    inference_frames: int = 100  # detection_speed: letterboxed vtest frames each runtime infers
+    detect_memory_seconds: tuple = (60, 600)  # detection_speed: peak RSS on vtest looped to these lengths
+    detect_memory_size: tuple = (1920, 1080)
 
     @property
     def work(self) -> Path:
@@ -67,7 +71,8 @@ def make_config(args: argparse.Namespace) -> Config:
     return Config(quick=True, rounds=args.rounds or 3, track_start=100, track_frames=6,
                   floor_start=10, floor_frames=10, memory_frames=(5, 20), many_frames=4, cost_frames=6, seek_points=(0, 300, 3000),
                   encode_preset="ultrafast", floor_sizes=(("720p", 1280, 720), ("1080p", 1920, 1080)),
-                  floor_source_frames=30, loop_size=(96, 72), seek_rounds=3)
+                  floor_source_frames=30, loop_size=(96, 72), seek_rounds=3, detect_frames=20, inference_frames=5,
+                  detect_memory_seconds=(2, 8), detect_memory_size=(192, 108))
 
 
 # ----------------------------------------------------------------------------------------------
