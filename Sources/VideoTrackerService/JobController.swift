@@ -60,7 +60,7 @@ struct JobController: Sendable {
     private func makeJob(id: String, from upload: JobUpload) async throws -> JobRecord {
         var options = JobOptions.defaults
         var url: String?
-        var scoreGiven = false
+        var scoreGiven = false, inputSizeGiven = false
         var seen: Set<String> = []
         for (name, value) in upload.fields {
             guard seen.insert(name).inserted else {
@@ -79,7 +79,9 @@ struct JobController: Sendable {
                 let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 options.classes = names.isEmpty ? nil : names
             case "every": options.every = try Self.integer(text, field: name)
-            case "input_size": options.inputSize = try Self.integer(text, field: name)
+            case "input_size":
+                options.inputSize = try Self.integer(text, field: name)
+                inputSizeGiven = true
             case "track": options.track = try Self.flag(text, field: name)
             default:
                 throw TrackingError(.badRequest, code: "unknown_field",
@@ -87,9 +89,10 @@ struct JobController: Sendable {
                                     + Self.optionFields.joined(separator: ", "), field: name)
             }
         }
-        // Tracking's own score floor, as `video-tracker mot` has it; set here so the stored (and
-        // shown) options are the ones the job runs with.
+        // Tracking's own score floor and input size, as `video-tracker mot` has them; set here so
+        // the stored (and shown) options are the ones the job runs with.
         if options.track && !scoreGiven { options.scoreThreshold = JobOptions.trackingScore }
+        if options.track && !inputSizeGiven { options.inputSize = DetectorOptions.trackingInputSize }
         try detector.validate(options)
 
         var video = upload.video

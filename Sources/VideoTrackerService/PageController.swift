@@ -65,6 +65,8 @@ struct PageController: Sendable {
             "trackingScore": defaults.trackingScore,
             "every": defaults.every,
             "inputSizes": sizes,
+            "inputSize": defaults.inputSize,
+            "trackingInputSize": DetectorOptions.trackingInputSize,
             "classNames": defaults.classNames,
             "maxUploadMiB": defaults.maxUploadBytes >> 20,
         ]

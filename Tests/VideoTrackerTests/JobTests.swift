@@ -275,7 +275,7 @@ struct JobTests {
         #expect(job["status"] as? String == "done", "\(job)")
         let options = try #require(job["options"] as? [String: Any])
         #expect(options["track"] as? Bool == true && options["score"] as? Double == 0.1 && options["classes"] == nil
-                && options["every"] as? Int == 1 && options["input_size"] as? Int == 416, "\(options)")
+                && options["every"] as? Int == 1 && options["input_size"] as? Int == DetectorOptions.trackingInputSize, "\(options)")
 
         let json = try await httpBytes(service.baseURL + "/jobs/\(id)/detections?format=json")
         let mot = try await httpBytes(service.baseURL + "/jobs/\(id)/detections?format=mot")

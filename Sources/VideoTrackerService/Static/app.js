@@ -190,14 +190,17 @@ window.addEventListener("popstate", () => {
   else { following = null; show($("job"), false); show($("new-job"), true); }
 });
 
-// Tracking starts from a lower score (BYTE matches low-score boxes to their tracks): ticking it
-// moves the score to that default, unticking moves it back, unless the score was changed by hand.
+// Tracking starts from a lower score (BYTE matches low-score boxes to their tracks) and a larger
+// input (steadier boxes for far people), as video-tracker mot does: ticking it moves both to those
+// defaults, unticking moves them back, unless they were changed by hand.
 function trackToggled(event) {
-  const score = document.querySelector("#job-form input[name=score]");
-  const [from, to] = event.target.checked
-    ? [score.dataset.detectDefault, score.dataset.trackDefault]
-    : [score.dataset.trackDefault, score.dataset.detectDefault];
-  if (Number(score.value) === Number(from)) score.value = to;
+  for (const field of ["input[name=score]", "select[name=input_size]"]) {
+    const input = document.querySelector("#job-form " + field);
+    const [from, to] = event.target.checked
+      ? [input.dataset.detectDefault, input.dataset.trackDefault]
+      : [input.dataset.trackDefault, input.dataset.detectDefault];
+    if (Number(input.value) === Number(from)) input.value = to;
+  }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
