@@ -52,6 +52,33 @@ struct MOTQualityTests {
         #expect(score.idf1 >= 0.74, "IDF1 \(score.idf1)")
     }
 
+    @Test("track-detections over detect's log tracks as mot does (the sweep's premise): same frames and ids, boxes within 0.02 px")
+    func trackDetectionsEqualsMot() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let log = folder.appendingPathComponent("detections.json")
+        let mot = folder.appendingPathComponent("mot.txt"), replayed = folder.appendingPathComponent("replayed.txt")
+        let base = ["--url", TestData.tud, "--models", TestData.models, "--input-size", String(DetectorOptions.trackingInputSize)]
+        let detected = try await runTracker(["detect"] + base + ["--format", "json", "--classes", "person", "--score", "0.1",
+                                                                 "--detections", log.path])
+        #expect(detected.status == 0, "\(detected.errorOutput)")
+        let tracked = try await runTracker(["mot"] + base + ["--out", mot.path])
+        #expect(tracked.status == 0, "\(tracked.errorOutput)")
+        let replay = try await runTracker(["track-detections", "--detections", log.path, "--out", replayed.path])
+        #expect(replay.status == 0, "\(replay.errorOutput)")
+        func rows(_ file: URL) throws -> [[Double]] {
+            try String(contentsOf: file, encoding: .utf8).split(whereSeparator: \.isNewline).map {
+                $0.split(separator: ",").prefix(6).compactMap { Double($0) }
+            }
+        }
+        let (a, b) = (try rows(mot), try rows(replayed))
+        #expect(a.count == b.count && a.count > 800, "\(a.count) rows against \(b.count)")
+        for (x, y) in zip(a, b) {
+            #expect(x[0] == y[0] && x[1] == y[1] && zip(x[2...], y[2...]).allSatisfy { abs($0 - $1) <= 0.02 }, "\(x) vs \(y)")
+        }
+    }
+
     @Test("mot: an unknown --track-box is a 400 naming track_box, before the video is read")
     func badTrackBox() async throws {
         let run = try await runTracker(["mot", "--url", TestData.tud, "--models", TestData.models, "--track-box", "mean"])

@@ -18,6 +18,7 @@ well under 1 ms a frame.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 
@@ -114,7 +115,14 @@ def run(bench: Bench, report: Report) -> None:
 
     if bench.config.quick:
         log("  quick: the whole of vtest.avi still runs (mot has no frame limit); one round")
-    results = bench.rounds("mot vtest.avi", {"ours": ours, "peer": peer}, rounds=1 if bench.config.quick else None)
+    def ours_bf16():
+        sample = run_process(ours_mot_command(bench.binary, url, work / "speed-ours-bf16.txt",
+                                              ("--stage-times", "--inference-precision", "bf16")))
+        sample.timing = json.loads(sample.stderr.strip().splitlines()[-1])  # type: ignore[attr-defined]
+        return sample
+
+    results = bench.rounds("mot vtest.avi", {"ours": ours, "peer": peer, "ours bf16": ours_bf16},
+                           rounds=1 if bench.config.quick else None)
     ours_wall = median(s.wall for s in results["ours"])
     peer_wall = median(s.wall for s in results["peer"])
     ratio = median(a.wall / b.wall for a, b in zip(results["ours"], results["peer"]))
@@ -124,6 +132,12 @@ def run(bench: Bench, report: Report) -> None:
                            "peer (ONNX Runtime 1 thread + supervision ByteTrack)",
                            f"{ours_wall:.1f} s ({count / ours_wall:.1f} fps)", f"{peer_wall:.1f} s ({count / peer_wall:.1f} fps)",
                            f"{ratio:.2f}", f"<= 0.6: {'met' if met else 'NOT met'}", met))
+
+    bf16_wall = median(s.wall for s in results["ours bf16"])
+    bf16_ratio = median(a.wall / b.wall for a, b in zip(results["ours bf16"], results["peer"]))
+    report.rows.append(Row("mot --inference-precision bf16 (not the default: quality in mot_quality), the same run",
+                           f"{bf16_wall:.1f} s ({count / bf16_wall:.1f} fps)", f"{peer_wall:.1f} s ({count / peer_wall:.1f} fps)",
+                           f"{bf16_ratio:.2f}", "(for comparison)"))
 
     crowd = synthetic_crowd()
     crowd_path = work / "crowd30.json"
@@ -154,8 +168,11 @@ def run(bench: Bench, report: Report) -> None:
         lines.append(f"| {side} | {wall:.2f} | {count / wall:.1f} | {median(s.cpu for s in samples):.2f} | "
                      + " | ".join(f"{value:.2f} ({1000 * value / count:.2f} ms a frame)" for value in stages) + " |")
     lines += ["", "Our stages are summed on their own threads (decoding on one, two frames detected at once, tracking and "
-              "writing on the main thread): they overlap, so they add up to more than the wall. The peer's run one after "
-              "another in one loop (its ONNX Runtime on one thread); what its stages leave of its wall is loading the model.",
+              "writing on the main thread): they overlap, so they add up to more than the wall, and a detection's time "
+              "is its wall on a thread that shares the cores with the other. CPU / wall says how many cores a side had: "
+              f"ours {median(s.cpu for s in results['ours']) / ours_wall:.2f} of 2 here (load average "
+              f"{os.getloadavg()[0]:.1f} at the end). The peer's stages run one after another in one loop (its ONNX Runtime "
+              "on one thread); what they leave of its wall is loading the model.",
               "", "Tracking alone (the fastest of 20 passes over the sequence, in a release build):", "",
               "| input | frames | detections a frame | ours, µs a frame | supervision's ByteTrack, µs a frame |", "|---|---|---|---|---|",
               f"| synthetic crowd of 30 | {ours_crowd['frames']} | {ours_crowd['objects'] / ours_crowd['frames']:.1f} | "

@@ -5,7 +5,7 @@
 /// 7 fps and 30 fps videos keep a lost person equally long.
 public struct ByteTrackOptions: Sendable, Equatable {
     /// Detections scoring above this are matched first (ByteTrack's `track_thresh`, 0.5 there).
-    /// At 0.6 fewer doubtful boxes steer the confident round: IDF1 +6.5 on PETS09, +0.4 on TUD.
+    /// At 0.6 fewer doubtful boxes steer the confident round: IDF1 +6.4 on PETS09, +0.4 on TUD.
     public var highScore: Float = 0.6
     /// Detections scoring between this and `highScore` are matched second, only to tracks the
     /// confident detections left over (an occluded person's faint box keeps their track alive).
@@ -30,7 +30,7 @@ public struct ByteTrackOptions: Sendable, Equatable {
     public var fuseScore = true
     /// The box a track reports on a frame: the detection matched (as supervision's ByteTrack
     /// reports), since the filter lags a walking person's sway and holds the aspect ratio nearly
-    /// fixed; MOTA +0.5 and +0.7 on PETS09 and TUD.
+    /// fixed; MOTA +0.4 and +0.7 on PETS09 and TUD.
     public var reportedBox = ReportedBox.detection
 
     /// The box a track reports: the detection it was matched to on the frame, or its Kalman
