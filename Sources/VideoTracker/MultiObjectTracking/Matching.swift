@@ -106,8 +106,9 @@ enum Matching {
         }
     }
 
-    /// Minimum-cost perfect assignment of an n x n matrix: the column of each row. O(n³).
-    private static func hungarian(size n: Int, cost: [Double]) -> [Int] {
+    /// Minimum-cost perfect assignment of an n x n matrix (row-major): the column of each row. O(n³).
+    /// Internal: the tests' MOTChallenge-style scorer solves its pairings with it too.
+    static func hungarian(size n: Int, cost: [Double]) -> [Int] {
         // Potentials u (rows) and v (columns), 1-based with a virtual column 0 (e-maxx's formulation).
         var u = [Double](repeating: 0, count: n + 1)
         var v = [Double](repeating: 0, count: n + 1)

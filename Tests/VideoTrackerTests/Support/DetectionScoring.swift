@@ -1,5 +1,5 @@
 import Foundation
-import VideoTracker
+@testable import VideoTracker
 
 /// Person detections scored against MOT ground truth as MOTChallenge scores detections: per frame,
 /// detections and labelled boxes are paired one to one by the Hungarian method on 1 - IoU, pairs under
@@ -70,69 +70,19 @@ struct MOTTruth {
 
 /// Pairs (index in `a`, index in `b`) with IoU >= 0.5 minimising the sum of 1 - IoU among the
 /// pairings with the most pairs (a pair under 0.5 costs more than any number of allowed ones).
+/// The matrix is padded to a square with forbidden cells, so a padded or forbidden pair is no pair.
 func optimalPairs(_ a: [Box], _ b: [Box]) -> [(Int, Int)] {
     guard !a.isEmpty, !b.isEmpty else { return [] }
     let forbidden = 1e6
-    let cost = a.map { box in
-        b.map { other in
-            let iou = box.intersectionOverUnion(other)
-            return iou >= DetectionScore.minimumIoU ? 1 - iou : forbidden
+    let n = max(a.count, b.count)
+    var cost = [Double](repeating: forbidden, count: n * n)
+    for i in a.indices {
+        for j in b.indices {
+            let iou = a[i].intersectionOverUnion(b[j])
+            if iou >= DetectionScore.minimumIoU { cost[i * n + j] = 1 - iou }
         }
     }
-    if a.count > b.count {
-        let transposed = b.indices.map { j in a.indices.map { cost[$0][j] } }
-        return hungarian(transposed).enumerated().compactMap { j, i in
-            i >= 0 && cost[i][j] < forbidden ? (i, j) : nil
-        }
+    return Matching.hungarian(size: n, cost: cost).enumerated().compactMap { i, j in
+        i < a.count && j < b.count && cost[i * n + j] < forbidden ? (i, j) : nil
     }
-    return hungarian(cost).enumerated().compactMap { i, j in j >= 0 && cost[i][j] < forbidden ? (i, j) : nil }
-}
-
-/// The Hungarian method (Kuhn-Munkres with potentials) for a rows <= columns cost matrix: the column
-/// of each row in an assignment of least total cost.
-func hungarian(_ cost: [[Double]]) -> [Int] {
-    let rows = cost.count, columns = cost[0].count
-    precondition(rows <= columns)
-    var u = [Double](repeating: 0, count: rows + 1), v = [Double](repeating: 0, count: columns + 1)
-    var owner = [Int](repeating: 0, count: columns + 1), way = [Int](repeating: 0, count: columns + 1)
-    for row in 1...rows {
-        owner[0] = row
-        var column = 0
-        var smallest = [Double](repeating: .infinity, count: columns + 1)
-        var used = [Bool](repeating: false, count: columns + 1)
-        repeat {
-            used[column] = true
-            let current = owner[column]
-            var delta = Double.infinity
-            var next = 0
-            for j in 1...columns where !used[j] {
-                let reduced = cost[current - 1][j - 1] - u[current] - v[j]
-                if reduced < smallest[j] {
-                    smallest[j] = reduced
-                    way[j] = column
-                }
-                if smallest[j] < delta {
-                    delta = smallest[j]
-                    next = j
-                }
-            }
-            for j in 0...columns {
-                if used[j] {
-                    u[owner[j]] += delta
-                    v[j] -= delta
-                } else {
-                    smallest[j] -= delta
-                }
-            }
-            column = next
-        } while owner[column] != 0
-        repeat {
-            let previous = way[column]
-            owner[column] = owner[previous]
-            column = previous
-        } while column != 0
-    }
-    var assignment = [Int](repeating: -1, count: rows)
-    for j in 1...columns where owner[j] != 0 { assignment[owner[j] - 1] = j - 1 }
-    return assignment
 }
