@@ -128,6 +128,9 @@ def speed(bench: Bench, report: Report, video: str, frames: int, out: Path) -> N
                                                       "-pix_fmt", "yuv420p", str(out / "ffmpeg-x264.mp4")]),
     }
     results = bench.rounds("detection speed", sides)
+    decoded = results["ours decode --convert"][0].decoded  # type: ignore[attr-defined]
+    if decoded["frames"] != frames:
+        raise RuntimeError(f"decode of {video} gave {decoded}, not {frames} frames")
     peer = results["python peer"]
     where = f"{video} ({frames} frames, 768x576 in; boxes drawn, MP4 out)"
     for side in ("ours f32", "ours bf16"):
@@ -138,6 +141,10 @@ def speed(bench: Bench, report: Report, video: str, frames: int, out: Path) -> N
                                f"{ratio:.2f}", goal, met))
     for side, samples in results.items():
         report.details.append(detail(f"detection speed: {side}", samples))
+    spread = ", ".join(f"{side} {min(s.wall for s in results[side]):.2f}-{max(s.wall for s in results[side]):.2f} s"
+                       for side in ("ours f32", "ours bf16", "python peer"))
+    report.notes.append(f"- Detection speed, the rounds' walls (least-most): {spread}. The peer's ONNX Runtime runs "
+                        "two spinning intra-op threads by default: it moves the most when anything else runs.")
 
     # The outputs (the last round's files): checked, not timed.
     checks = ["## Detection speed: the outputs", "",
