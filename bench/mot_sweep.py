@@ -61,7 +61,8 @@ def detections(binary: Path, sequence: Sequence, input_size: int, fresh: bool) -
         log(f"detecting {sequence.name} at {input_size}")
         run_process([str(binary), "detect", "--url", str(sequence.video), "--models", str(REPO.parent / "shared" / "testdata" / "models"),
                      "--format", "json", "--classes", "person", "--score", str(DETECTION_SCORE),
-                     "--input-size", str(input_size), "--detections", str(path)])
+                     "--input-size", str(input_size), "--detections", str(path),
+                     "--inference-precision", "f32"])  # mot's precision, so the replayed tracks are mot's
     return path
 
 

@@ -18,9 +18,10 @@ struct DetectionFlags: ParsableArguments {
     @Option(help: "x264's preset for --video: \(EncoderOptions.presets.joined(separator: ", ")).")
     var videoPreset = EncoderOptions().preset
 
-    /// The run's options; `defaultScore`, `defaultClasses` and `defaultInputSize` when the flags leave them out.
+    /// The run's options; `defaultScore`, `defaultClasses` and `defaultInputSize` when the flags leave them out,
+    /// and the precision `DetectorOptions.defaultPrecision(tracking:)` gives when `--inference-precision` does not.
     func options(models: ModelOptions, defaultScore: Double, defaultClasses: [String]? = nil,
-                 defaultInputSize: Int = DetectorOptions.defaultInputSize) throws -> VideoDetectionOptions {
+                 defaultInputSize: Int = DetectorOptions.defaultInputSize, tracking: Bool = false) throws -> VideoDetectionOptions {
         var options = VideoDetectionOptions()
         options.every = every
         options.videoOutput = video
@@ -28,7 +29,8 @@ struct DetectionFlags: ParsableArguments {
         options.detector.inputSize = inputSize ?? defaultInputSize
         options.detector.scoreThreshold = score ?? defaultScore
         options.detector.classes = classes.map { $0.split(separator: ",").map(String.init) } ?? defaultClasses
-        options.detector.inference = try models.inferenceOptions()
+        options.detector.inference = try models.inferenceOptions(
+            defaultPrecision: DetectorOptions.defaultPrecision(tracking: tracking))
         return options
     }
 }

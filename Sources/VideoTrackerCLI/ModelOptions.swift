@@ -9,8 +9,11 @@ struct ModelOptions: ParsableArguments {
     var models: String?
     @Option(help: "OpenVINO: throughput (one stream per core, for many trackers at once) or latency (one stream on all cores).")
     var inferenceMode = InferenceOptions.Mode.throughput.rawValue
-    @Option(help: "OpenVINO: f32 (exact; the default) or bf16 (about twice as fast where the CPU has it, 0.02 less mean IoU for NanoTrack).")
-    var inferencePrecision = InferenceOptions.Precision.f32.rawValue
+    @Option(help: ArgumentHelp("OpenVINO: f32 or bf16 (about twice as fast where the CPU has it, less exact). Default: f32 for "
+                               + "NanoTrack (bf16 costs it 0.02 mean IoU) and for mot and tracked jobs; bf16 for detect and "
+                               + "detection jobs where the CPU computes it natively (person P/R within 0.6 points).",
+                               valueName: "f32|bf16"))
+    var inferencePrecision: String?
     @Option(help: "OpenVINO: threads per inference (default: the plugin's choice for the mode).")
     var inferenceThreads: Int?
     @Option(help: ArgumentHelp("A folder where OpenVINO keeps compiled models, so later processes start faster; or set VIDEO_TRACKER_MODEL_CACHE.",
@@ -25,14 +28,22 @@ struct ModelOptions: ParsableArguments {
         return TrackerModels(directory: directory, options: options, lostScore: lostScore)
     }
 
-    /// How OpenVINO compiles the models: mode, precision, threads and cache folder.
-    func inferenceOptions() throws -> InferenceOptions {
-        guard let mode = InferenceOptions.Mode(rawValue: inferenceMode) else {
-            throw ValidationError("--inference-mode must be throughput or latency, got \(inferenceMode)")
-        }
+    /// `--inference-precision`, nil when not given (each use then takes its own default).
+    func chosenPrecision() throws -> InferenceOptions.Precision? {
+        guard let inferencePrecision else { return nil }
         guard let precision = InferenceOptions.Precision(rawValue: inferencePrecision) else {
             throw ValidationError("--inference-precision must be f32 or bf16, got \(inferencePrecision)")
         }
+        return precision
+    }
+
+    /// How OpenVINO compiles the models: mode, precision (`defaultPrecision` unless given), threads
+    /// and cache folder.
+    func inferenceOptions(defaultPrecision: InferenceOptions.Precision = .f32) throws -> InferenceOptions {
+        guard let mode = InferenceOptions.Mode(rawValue: inferenceMode) else {
+            throw ValidationError("--inference-mode must be throughput or latency, got \(inferenceMode)")
+        }
+        let precision = try chosenPrecision() ?? defaultPrecision
         let environment = ProcessInfo.processInfo.environment
         let cache = modelCache ?? environment["VIDEO_TRACKER_MODEL_CACHE"].flatMap { $0.isEmpty ? nil : $0 }
         return InferenceOptions(precision: precision, mode: mode, threads: inferenceThreads, cacheDirectory: cache)

@@ -26,7 +26,8 @@ struct MotCommand: ParsableCommand {
         do {
             let began = ContinuousClock.now
             var options = try detection.options(models: modelOptions, defaultScore: Double(ByteTrackOptions().lowScore),
-                                                defaultClasses: ["person"], defaultInputSize: DetectorOptions.trackingInputSize)
+                                                defaultClasses: ["person"], defaultInputSize: DetectorOptions.trackingInputSize,
+                                                tracking: true)
             options.tracking = try tracking.options()
             let (log, times) = try DetectionFlags.run(url: url, options: options, models: modelOptions, upstream: upstream)
             let writing = ContinuousClock.now

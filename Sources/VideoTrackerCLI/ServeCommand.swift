@@ -56,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "video-tracker")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         configuration.models = try await loadModels(logger: logger)
+        configuration.detectorPrecision = try modelOptions.chosenPrecision()
         let app = try await buildApplication(configuration: configuration, logger: logger) { [logger, host] port in
             logger.notice("listening", metadata: ["url": "http://\(host):\(port)"])
         }

@@ -5,19 +5,23 @@ import VideoTrackerStore
 /// The detection jobs' detector: YOLOX-Nano from the service's models folder, run by the
 /// library's `VideoDetection` over the job's video file.
 func makeJobDetector(configuration: ServiceConfiguration) -> any JobDetector {
-    YOLOXJobDetector(models: configuration.models.directory, inference: configuration.models.options)
+    YOLOXJobDetector(models: configuration.models.directory, inference: configuration.models.options,
+                     precision: configuration.detectorPrecision)
 }
 
 struct YOLOXJobDetector: JobDetector {
     let models: String?
     let inference: InferenceOptions
+    /// The operator's choice; nil: the detector's default for the job (tracked or not).
+    let precision: InferenceOptions.Precision?
     /// Read once at start from the models folder; nil when it is missing.
     let names: ClassNames?
     let unavailableReason: TrackingError?
 
-    init(models: String?, inference: InferenceOptions) {
+    init(models: String?, inference: InferenceOptions, precision: InferenceOptions.Precision?) {
         self.models = models
         self.inference = inference
+        self.precision = precision
         guard let models else {
             names = nil
             unavailableReason = TrackingError(.unprocessable, code: "detector_unavailable",
@@ -51,7 +55,10 @@ struct YOLOXJobDetector: JobDetector {
     func detect(videoAt path: String, name: String, options: JobOptions, videoOutput: String,
                 cancellation: JobCancellation, progress: @escaping (FrameProgress) -> Void) throws -> DetectionOutputs {
         guard let models else { throw unavailableReason! }
-        let detection = try VideoDetection(models: models, options: detectionOptions(options, videoOutput: videoOutput))
+        var chosen = detectionOptions(options, videoOutput: videoOutput)
+        // Here, on the job's own thread: the first call starts OpenVINO to ask the CPU.
+        chosen.detector.inference.precision = precision ?? DetectorOptions.defaultPrecision(tracking: options.track)
+        let detection = try VideoDetection(models: models, options: chosen)
         cancellation.onCancel { detection.cancel() }
         let log = try detection.run(source: try FileByteSource(path: path), name: name) { done in
             progress(FrameProgress(framesDone: done.framesDone, framesTotal: done.framesTotal))

@@ -34,6 +34,29 @@ struct DetectionTests {
         #expect(score.recall >= 0.86, "\(score)")
     }
 
+    @Test("detect's default precision: bf16 where the CPU computes it (person P/R on TUD-Stadtmitte within 1 point of f32), f32 elsewhere")
+    func defaultPrecision() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("precision-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var logs: [String: DetectionLog] = [:]
+        for precision in ["default", "f32", "bf16"] {
+            let file = folder.appendingPathComponent("\(precision).json")
+            let chosen = precision == "default" ? [] : ["--inference-precision", precision]
+            let result = try await runTracker(["detect", "--url", TestData.tud, "--models", TestData.models,
+                                               "--detections", file.path] + chosen)
+            #expect(result.status == 0, "\(result.errorOutput)")
+            logs[precision] = try DetectionLog(json: try Data(contentsOf: file))
+        }
+        let native = try await onThread { InferenceRuntime.shared.computesBF16Natively }
+        let expected = native ? "bf16" : "f32"
+        #expect(logs["default"]?.frames == logs[expected]?.frames, "the default is not \(expected) (bf16 native: \(native))")
+        let truth = try MOTTruth(sequence: "TUD-Stadtmitte")
+        let f32 = DetectionScore.persons(in: logs["f32"]!, truth: truth, minimumScore: 0.5)
+        let bf16 = DetectionScore.persons(in: logs["bf16"]!, truth: truth, minimumScore: 0.5)
+        #expect(abs(bf16.precision - f32.precision) <= 0.01 && abs(bf16.recall - f32.recall) <= 0.01, "f32 \(f32), bf16 \(bf16)")
+    }
+
     // MARK: - Against ONNX Runtime
 
     // The same frame's pixels go to both (OpenCV's resize in the reference is the pip wheel's; it gives the same

@@ -60,8 +60,9 @@ struct MOTQualityTests {
         let log = folder.appendingPathComponent("detections.json")
         let mot = folder.appendingPathComponent("mot.txt"), replayed = folder.appendingPathComponent("replayed.txt")
         let base = ["--url", TestData.tud, "--models", TestData.models, "--input-size", String(DetectorOptions.trackingInputSize)]
+        // detect at mot's precision (detect alone defaults to bf16 where the CPU has it).
         let detected = try await runTracker(["detect"] + base + ["--format", "json", "--classes", "person", "--score", "0.1",
-                                                                 "--detections", log.path])
+                                                                 "--inference-precision", "f32", "--detections", log.path])
         #expect(detected.status == 0, "\(detected.errorOutput)")
         let tracked = try await runTracker(["mot"] + base + ["--out", mot.path])
         #expect(tracked.status == 0, "\(tracked.errorOutput)")

@@ -147,6 +147,7 @@ def run(bench: Bench, report: Report) -> None:
     detections_path = work / f"vtest-detections-{size}.json"
     run_process([str(bench.binary), "detect", "--url", url, "--models", str(MODELS), "--format", "json", "--classes",
                  "person", "--score", "0.1", "--input-size", str(size), "--detections", str(detections_path),
+                 "--inference-precision", "f32",  # mot's precision: the tracks are mot's
                  "--allow-private-networks"])
     ours_real = ours_cost(bench, detections_path)
     per_frame = ours_crowd["microseconds_a_frame"]

@@ -21,10 +21,20 @@ public struct DetectorOptions: Sendable, Equatable {
     public var nmsThreshold = 0.45
     /// Class names to keep (nil: all); matched without regard to case.
     public var classes: [String]?
-    /// OpenVINO's precision (f32 by default; bf16 about twice as fast), mode, threads and cache.
+    /// OpenVINO's precision, mode, threads and cache (`defaultPrecision` unless told otherwise).
     public var inference = InferenceOptions()
 
     public init() {}
+
+    /// The precision the detector runs at unless told: bf16 where the CPU computes it natively for
+    /// detection alone (person precision and recall within 0.6 points of f32 on the shared MOT
+    /// sequences, 1.3 to 1.5 times faster end to end: bench/results/latest-detection_quality.md
+    /// and -detection_speed.md); f32 when tracking, whose ids bf16's slightly moved boxes and
+    /// scores cost (TUD-Stadtmitte MOTA -0.8, under the Python peer's; -mot_quality-mot_speed.md).
+    /// Blocking on first use (it starts OpenVINO): call it off Swift's cooperative threads.
+    public static func defaultPrecision(tracking: Bool) -> InferenceOptions.Precision {
+        !tracking && InferenceRuntime.shared.computesBF16Natively ? .bf16 : .f32
+    }
 
     public func validate() throws {
         guard inputSize > 0, inputSize % Self.inputSizeMultiple == 0, inputSize <= Self.maxInputSize else {

@@ -16,6 +16,7 @@ public final class InferenceRuntime: @unchecked Sendable {
     // Created on first use: a process that only runs OpenCV trackers never starts OpenVINO.
     private var core: OpaquePointer?
     private var models: [ModelKey: CompiledModel] = [:]
+    private var bf16Native: Bool?
 
     private init() {}
 
@@ -61,6 +62,24 @@ public final class InferenceRuntime: @unchecked Sendable {
         let made = try CompiledModel(handle: compiled!, path: path)
         models[key] = made
         return made
+    }
+
+    /// Whether this CPU computes bfloat16 itself (AVX-512 BF16 or AMX), as OpenVINO's CPU plugin
+    /// reports it: without that, bf16 is emulated and slower than f32, so nothing defaults to it.
+    public var computesBF16Natively: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if let bf16Native { return bf16Native }
+        var native = false
+        if let core = try? openCore() {
+            var value: UnsafeMutablePointer<CChar>?
+            if ov_core_get_property(core, "CPU", "OPTIMIZATION_CAPABILITIES", &value) == OK, let value {
+                native = String(cString: value).split(separator: " ").contains("BF16")
+                ov_free(value)
+            }
+        }
+        bf16Native = native
+        return native
     }
 
     private func openCore() throws -> OpaquePointer {
