@@ -11,7 +11,8 @@ SERVE_FLAGS ?=
 MODELS ?= ../shared/testdata/models
 
 APT_PACKAGES := pkg-config libopencv-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
-                libcurl4-openssl-dev ffmpeg curl python3 python3-pip python3-venv tmux chromium
+                libcurl4-openssl-dev ffmpeg curl python3 python3-pip python3-venv tmux chromium \
+                postgresql
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/video-tracker

@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        // PostgreSQL for several replicas sharing cameras and jobs (`--database postgres://...`).
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // Uploads parsed as they stream in; the page's templates.
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
@@ -64,13 +67,16 @@ let package = Package(
             swiftSettings: openVINOSwiftFlags,
             linkerSettings: openVINOLinkerFlags
         ),
-        // Detection jobs kept in a database (SQLite by default): the table, its migrations, its queries.
+        // Jobs, cameras and their track records kept in a database (SQLite by default, or PostgreSQL):
+        // the tables, their migrations, their queries.
         .target(
             name: "VideoTrackerStore",
             dependencies: [
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -69,7 +69,7 @@ private func addJobRoutes(to router: Router<BasicRequestContext>, configuration:
                           logger: Logger) async throws -> JobQueue {
     let files = JobFiles(root: configuration.dataDirectory)
     try files.prepare()
-    let database = try await JobDatabase.openSQLite(path: files.databasePath, logger: logger)
+    let database = try await StoreDatabase.openSQLite(path: files.databasePath, logger: logger)
     do {
         return try await addJobRoutes(to: router, database: database, files: files, configuration: configuration, logger: logger)
     } catch {
@@ -78,7 +78,7 @@ private func addJobRoutes(to router: Router<BasicRequestContext>, configuration:
     }
 }
 
-private func addJobRoutes(to router: Router<BasicRequestContext>, database: JobDatabase, files: JobFiles,
+private func addJobRoutes(to router: Router<BasicRequestContext>, database: StoreDatabase, files: JobFiles,
                           configuration: ServiceConfiguration, logger: Logger) async throws -> JobQueue {
     let store = JobStore(database: database)
     let detector = makeJobDetector(configuration: configuration)

@@ -10,7 +10,7 @@ import VideoTrackerStore
 /// queued survives any restart. Progress is written at most every half second. On shutdown,
 /// running jobs are stopped and queued again, to run anew at the next start.
 final class JobQueue: Service, Sendable {
-    let database: JobDatabase
+    let database: StoreDatabase
     let store: JobStore
     let files: JobFiles
     let runner: JobRunner
@@ -21,7 +21,7 @@ final class JobQueue: Service, Sendable {
 
     static let progressInterval: Duration = .milliseconds(500)
 
-    init(database: JobDatabase, files: JobFiles, runner: JobRunner, concurrency: Int, logger: Logger) {
+    init(database: StoreDatabase, files: JobFiles, runner: JobRunner, concurrency: Int, logger: Logger) {
         self.database = database
         self.store = JobStore(database: database)
         self.files = files

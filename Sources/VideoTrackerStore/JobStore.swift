@@ -4,8 +4,12 @@ import SQLKit
 /// callers (the API, the queue's workers) never see half a change.
 public struct JobStore: Sendable {
     let sql: any SQLDatabase
+    let kind: StoreDatabase.Kind
 
-    public init(database: JobDatabase) { sql = database.sql }
+    public init(database: StoreDatabase) {
+        sql = database.sql
+        kind = database.kind
+    }
 
     public func insert(_ job: JobRecord) async throws {
         try await sql.raw("""
@@ -33,14 +37,19 @@ public struct JobStore: Sendable {
             .first(decodingColumn: "n", as: Int.self) ?? 0
     }
 
-    /// Takes the oldest queued job and marks it running, in one statement: two workers never get
-    /// the same job.
+    /// Takes the oldest queued job and marks it running, in one statement: two workers (or two
+    /// replicas) never get the same job. SQLite runs one writer at a time. PostgreSQL runs them
+    /// together: the subselect locks the row it picks and skips rows another claim has locked
+    /// (without it, a second claim would wait for the first, then re-check only `id =` and take
+    /// the same job again).
     public func claimNext() async throws -> JobRecord? {
         let now = JobClock.now()
+        let lock: SQLQueryString = kind == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
         return try await sql.raw("""
             UPDATE jobs SET status = 'running', attempts = attempts + 1, frames_done = 0, frames_total = NULL,
                             started_at = \(bind: now), updated_at = \(bind: now)
-            WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1)
+            WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1\(lock))
+              AND status = 'queued'
             RETURNING *
             """).first().map(Self.record)
     }
