@@ -1,0 +1,91 @@
+import Foundation
+
+/// Passes sampled frames from a camera's reading thread to its processing thread, one at a time,
+/// with the buffers they are decoded into. A live stream's frame replaces one still waiting (the
+/// newest wins: reading never waits, so the socket is drained as the stream plays); a file's waits
+/// for the one before to be taken (every frame is processed). Buffers come back for reuse, so a
+/// camera holds three or four whatever it runs for.
+final class FrameHandoff: @unchecked Sendable {
+    struct Item {
+        var image: FrameBuffer
+        var time: Int64
+        var index: Int64
+        var streamSeconds: Double?
+        var isLive: Bool
+    }
+
+    private let condition = NSCondition()
+    private var pending: Item?
+    private var free: [FrameBuffer] = []
+    private var finished = false
+    private var stopped = false
+    private var dropped = 0
+
+    /// A buffer for a `width` x `height` frame: a returned one when one fits.
+    func buffer(width: Int, height: Int, make: () -> FrameBuffer) -> FrameBuffer {
+        condition.lock()
+        // A stream that changed size leaves buffers of the old size: they are let go.
+        free.removeAll { $0.width != width || $0.height != height }
+        let reused = free.popLast()
+        condition.unlock()
+        return reused ?? make()
+    }
+
+    /// Hands over a frame; `replacing`: a waiting one is dropped for it, else this waits until the
+    /// one before was taken. False once stopped (the frame was not handed over).
+    @discardableResult
+    func put(_ item: Item, replacing: Bool) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if replacing, let waiting = pending {
+            free.append(waiting.image)
+            pending = nil
+            dropped += 1
+        }
+        while pending != nil && !stopped { condition.wait() }
+        if stopped { return false }
+        pending = item
+        condition.broadcast()
+        return true
+    }
+
+    /// The next frame; nil once finished and taken, or stopped.
+    func next() -> Item? {
+        condition.lock()
+        defer { condition.unlock() }
+        while pending == nil && !finished && !stopped { condition.wait() }
+        if stopped { return nil }
+        let item = pending
+        pending = nil
+        condition.broadcast()
+        return item
+    }
+
+    func recycle(_ buffer: FrameBuffer) {
+        condition.lock()
+        free.append(buffer)
+        condition.unlock()
+    }
+
+    /// No more frames: `next` returns nil after the last.
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Both sides return at once, for good.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var droppedCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return dropped
+    }
+}
