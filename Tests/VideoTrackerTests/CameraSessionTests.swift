@@ -96,6 +96,8 @@ struct CameraSessionTests {
         let counters = session.counters
         #expect(counters.framesRead == 795 && counters.framesProcessed == 398 && counters.framesDropped == 0, "\(counters)")
         #expect(counters.lastFrameTime == start + 79_400_000 && counters.reconnects == 0 && counters.lagSeconds == 0)
+        // Pictures are decoded into a few reused buffers (the sink keeps none): memory stays flat.
+        #expect(session.buffersAllocated <= 4, "\(session.buffersAllocated) buffers for 398 frames")
     }
 
     @Test("a file's start time defaults to its creation_time")
@@ -124,6 +126,34 @@ struct CameraSessionTests {
         try await Self.stop(session)
         #expect(received.statuses.count == 2 && received.statuses.first == .connecting, "\(received.statuses)")
         #expect(received.statuses.last?.reason?.contains("No such file") == true, "\(received.statuses)")
+    }
+
+    @Test("JPEGEncoder: a frame's JPEG decodes (ffmpeg) to the same size and nearly the same pixels")
+    func jpegOfFrame() async throws {
+        let folder = temporaryFolder("camera-jpeg")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let jpeg = folder.appendingPathComponent("frame.jpg"), raw = folder.appendingPathComponent("frame.bgr")
+        let (frame, bytes) = try await onThread { () -> (FrameBuffer, [UInt8]) in
+            let decoder = try VideoDecoder(source: try FileByteSource(path: TestData.vtest))
+            try decoder.seek(toFrame: 100)
+            let frame = decoder.makeBuffer()
+            decoder.convert(into: frame, number: 100)
+            return (frame, try JPEGEncoder(quality: 85).encode(frame))
+        }
+        #expect(bytes.starts(with: [0xFF, 0xD8]) && bytes.count < 768 * 576 * 3 / 5, "\(bytes.count) bytes")
+        try Data(bytes).write(to: jpeg)
+        try await MediaProbe.ffmpeg(["-i", jpeg.path, "-f", "rawvideo", "-pix_fmt", "bgr24", raw.path])
+        let decoded = try Data(contentsOf: raw)
+        try #require(decoded.count == 768 * 576 * 3, "\(decoded.count) bytes decoded")
+        var difference = 0, offset = 0
+        frame.forEachRow { row in
+            for byte in row {
+                difference += abs(Int(byte) - Int(decoded[offset]))
+                offset += 1
+            }
+        }
+        let mean = Double(difference) / Double(decoded.count)
+        #expect(mean < 4, "mean difference \(mean) a channel")
     }
 
     // MARK: - Stalls
@@ -179,6 +209,18 @@ struct CameraSessionTests {
             try process.run()
         }
 
+        /// Polls the kernel's socket table until ffmpeg listens on `port` (connecting to find out would
+        /// take its one client's place).
+        static func waitUntilListening(port: Int) async throws {
+            let hexPort = String(format: ":%04X ", port)
+            for _ in 0..<600 {
+                let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+                if table.split(separator: "\n").contains(where: { $0.contains(hexPort) && $0.contains(" 0A ") }) { return }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            throw TestFailure("ffmpeg never listened on \(port)")
+        }
+
         /// Gone at once, as a crashed camera server.
         func kill() {
             if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
@@ -209,6 +251,7 @@ struct CameraSessionTests {
         var options = CameraSessionOptions(framesPerSecond: 5)
         options.firstTrackID = 1001
         let session = try Self.session("http://127.0.0.1:\(port)/live.ts", options, into: received)
+        try await LiveServer.waitUntilListening(port: port)
         let startedAt = CameraSession.now()
         session.start()
         defer { session.stop() }
@@ -216,11 +259,12 @@ struct CameraSessionTests {
         // 15 s of the stream, then the server dies.
         try await received.wait(upTo: 180, "15 s of stream") { $0.frames.contains { ($0.streamSeconds ?? 0) >= 15 } }
         let killedAt = ContinuousClock.now
-        let position = received.frames.last?.streamSeconds ?? 15
         server?.kill()
         try await received.wait("reconnecting") { $0.statuses.contains { $0.name == "reconnecting" } }
-        // It comes back where a camera that never stopped would be.
-        let resume = ((position + (ContinuousClock.now - killedAt) / .seconds(1)) * 10).rounded() / 10
+        try await Task.sleep(for: .seconds(1))  // the frames read before the drop are delivered
+        // It comes back where a camera that never stopped would be (after the last frame delivered).
+        let position = received.frames.compactMap(\.streamSeconds).max() ?? 15
+        let resume = ((position + max(1, (ContinuousClock.now - killedAt) / .seconds(1))) * 10).rounded(.up) / 10
         server = try LiveServer(port: port, from: resume, seconds: 30)
         try await received.wait(upTo: 180, "live again") { $0.statuses.filter { $0 == .live }.count == 2 }
         // 10 s of the second connection (its timestamps start again at 0).
@@ -245,17 +289,22 @@ struct CameraSessionTests {
 
         // Each frame's place in vtest.avi: its timestamp, plus where the restarted server began.
         var segment = 0
-        var sourceFrames: [Int] = []
+        var sourceFrames: [Int] = [], segmentOf: [Int] = []
         var previous = -1.0
         for frame in frames {
             let seconds = try #require(frame.streamSeconds)
             if seconds < previous { segment += 1 }
             previous = seconds
+            segmentOf.append(segment)
             sourceFrames.append(Int(((segment == 0 ? 0 : resume) + seconds) * 10 + 0.5))
         }
         #expect(segment == 1)
+        #expect(sourceFrames.indices.dropFirst().allSatisfy { sourceFrames[$0] > sourceFrames[$0 - 1] }, "each frame of the video once")
         // Sampled down to 5 fps: within a connection, frames at least 0.2 s apart.
-        #expect(zip(sourceFrames, sourceFrames.dropFirst()).allSatisfy { $1 - $0 >= 2 || $1 < $0 }, "\(sourceFrames)")
+        for offset in sourceFrames.indices.dropFirst() where segmentOf[offset] == segmentOf[offset - 1] {
+            #expect(sourceFrames[offset] - sourceFrames[offset - 1] >= 2,
+                    "frames \(sourceFrames[offset - 1]) and \(sourceFrames[offset]): times \(frames[offset - 1].time) and \(frames[offset].time)")
+        }
 
         // Scored against the ground truth on the frames processed (MOTChallenge's rules, mot_score.py).
         let folder = temporaryFolder("camera-live")
@@ -263,11 +312,8 @@ struct CameraSessionTests {
         let truth = try Self.petsPeople()
         var trackRows = "", truthRows = ""
         var personOfID: [Int: [Int: [Int: Int]]] = [:]  // id -> segment -> person -> frames
-        var segmentOf: [Int] = []
-        segment = 0
         for (offset, frame) in frames.enumerated() {
-            if offset > 0, sourceFrames[offset] < sourceFrames[offset - 1] { segment += 1 }
-            segmentOf.append(segment)
+            let segment = segmentOf[offset]
             guard let detections = frame.detections, let ids = detections.trackIDs else { continue }
             let number = sourceFrames[offset]
             let people = truth[number] ?? []
@@ -292,12 +338,14 @@ struct CameraSessionTests {
         let switches = try #require(metrics["num_switches"] as? Int)
         print("camera live: \(frames.count) frames, dropped \(session.counters.framesDropped), MOTA \(mota), IDF1 \(idf1), "
               + "\(switches) switches, resumed at \(resume) s, ids \(Set(frames.flatMap { $0.detections?.trackIDs ?? [] }).sorted())")
-        #expect(mota >= 0.5, "MOTA \(mota)")
-        #expect(idf1 >= 0.5, "IDF1 \(idf1)")
+        // Measured 0.596 / 0.567 (16 switches) at 5 fps over 108 frames; a busy machine drops frames.
+        #expect(mota >= 0.45, "MOTA \(mota)")
+        #expect(idf1 >= 0.45, "IDF1 \(idf1)")
 
         let ids = frames.flatMap { $0.detections?.trackIDs ?? [] }
         #expect(!ids.isEmpty && ids.allSatisfy { $0 >= 1001 })
         // An id seen on both sides of the drop is the same person on both sides.
+        print("camera live: ids on both sides of the drop: \(personOfID.filter { $0.value.count == 2 }.keys.sorted())")
         for (id, bySegment) in personOfID where bySegment.count == 2 {
             let before = bySegment[0]!.max { $0.value < $1.value }!.key, after = bySegment[1]!.max { $0.value < $1.value }!.key
             #expect(before == after, "track \(id): person \(before) before the drop, \(after) after")

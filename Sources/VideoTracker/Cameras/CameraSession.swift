@@ -100,6 +100,9 @@ public final class CameraSession: @unchecked Sendable {
         if wasStarted && !isOwnThread { threads.wait() }
     }
 
+    /// Picture buffers allocated so far (a few, however long it runs, unless the sink keeps pictures).
+    var buffersAllocated: Int { handoff.buffersMade }
+
     public var counters: CameraCounters {
         state.lock()
         defer { state.unlock() }
@@ -160,11 +163,10 @@ public final class CameraSession: @unchecked Sendable {
                     state.unlock()
                     guard let index = sampler.keep(time: time) else { continue }
                     let decoder = source.decoder
-                    let image = handoff.buffer(width: decoder.width, height: decoder.height) { decoder.makeBuffer() }
-                    decoder.convert(into: image, number: Int(index))
-                    let item = FrameHandoff.Item(image: image, time: time, index: index, streamSeconds: streamSeconds,
-                                                 isLive: source.kind == .live)
-                    guard handoff.put(item, replacing: source.kind == .live) else { break }
+                    var image: FrameBuffer? = handoff.buffer(width: decoder.width, height: decoder.height) { decoder.makeBuffer() }
+                    decoder.convert(into: image!, number: Int(index))
+                    let stamp = FrameHandoff.Stamp(time: time, index: index, streamSeconds: streamSeconds, isLive: source.kind == .live)
+                    guard handoff.put(&image, stamp, replacing: source.kind == .live) else { break }
                 }
                 if isStopping { break }
                 if let error = source.decoder.readError {
@@ -261,12 +263,13 @@ public final class CameraSession: @unchecked Sendable {
                                          firstTrackID: options.firstTrackID)
         var processed = 0
         var lastTick: Int64?
-        while let item = handoff.next() {
+        var image: FrameBuffer?
+        while let stamp = handoff.next(into: &image) {
             var detections: Detections?
             if processed % options.detectEvery == 0 {
                 let found: Detections
                 do {
-                    found = try detector.detect(item.image)
+                    found = try detector.detect(image!)
                 } catch {
                     failProcessing("detection failed: \(error)")
                     return
@@ -274,22 +277,23 @@ public final class CameraSession: @unchecked Sendable {
                 let kept = keptClasses.map { classes in found.filter { classes.contains(found.classIDs[$0]) } } ?? found
                 // The tracker's frames are counted by capture time: frames never seen (a reconnect,
                 // frames dropped while busy) age its tracks as if it had seen them empty.
-                let tick = FrameSampler.index(of: item.time, framesPerSecond: trackerRate)
+                let tick = FrameSampler.index(of: stamp.time, framesPerSecond: trackerRate)
                 let elapsed = lastTick.map { Int(max(1, tick - $0)) } ?? 1
                 lastTick = tick
                 detections = tracker.update(kept, elapsedFrames: elapsed)
             }
             processed += 1
-            var image = item.image
-            sink(CameraFrame(timeMicroseconds: item.time, index: item.index, streamSeconds: item.streamSeconds,
-                             detections: detections, image: image))
-            record(item)
-            // A buffer the sink kept is the sink's; only one nobody else holds is decoded into again.
-            if isKnownUniquelyReferenced(&image) { handoff.recycle(image) }
+            sink(CameraFrame(timeMicroseconds: stamp.time, index: stamp.index, streamSeconds: stamp.streamSeconds,
+                             detections: detections, image: image!))
+            record(stamp)
+            // A buffer the sink kept is the sink's; only one nobody else holds is decoded into again
+            // (`image` is its one holder here: no other variable is bound to it).
+            if isKnownUniquelyReferenced(&image), let buffer = image { handoff.recycle(buffer) }
+            image = nil
         }
     }
 
-    private func record(_ item: FrameHandoff.Item) {
+    private func record(_ item: FrameHandoff.Stamp) {
         let now = ContinuousClock.now
         let lag = item.isLive ? max(0, Double(Self.now() - item.time) / 1_000_000) : 0
         state.lock()

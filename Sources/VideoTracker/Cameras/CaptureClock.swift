@@ -2,11 +2,11 @@
 ///
 /// A file's frames are at its start time plus their timestamp (exactly: the start time is what
 /// the file's frames are counted from). A live stream's are the wall clock when they arrive, but
-/// arrival jitters (network bursts, a demuxer reading ahead), so the clock is anchored at a frame's
-/// arrival and then follows the stream's timestamps: frames keep the stream's own spacing. It
-/// anchors again when the timestamps part from the wall clock (a source that restarted its
-/// timestamps, a stream arriving slower than it plays): never more than a second ahead of now,
-/// nor more than `maximumDelay` behind.
+/// arrival jitters (network bursts, the frames libavformat reads ahead while it probes the stream,
+/// all decoded at once), so a frame's time is its timestamp plus the smallest (arrival - timestamp)
+/// seen so far: frames keep the stream's own spacing, and none is later than its arrival. A stream
+/// whose timestamps jump back (a restarted source) more than `maximumDelay` behind the wall clock
+/// is timed from its arrival again.
 struct CaptureClock {
     enum Mode: Equatable {
         case live
@@ -14,10 +14,10 @@ struct CaptureClock {
     }
 
     static let maximumDelay: Int64 = 10_000_000
-    static let maximumAhead: Int64 = 1_000_000
 
     let mode: Mode
-    private var anchor: (wall: Int64, stream: Double)?
+    /// Live: capture time minus timestamp (microseconds).
+    private var offset: Int64?
     /// The last time given: times only go forward (a record's key includes its time).
     private var last: Int64?
 
@@ -42,14 +42,12 @@ struct CaptureClock {
                 time = now
                 break
             }
-            if let anchor {
-                time = anchor.wall + Int64(((streamSeconds - anchor.stream) * 1_000_000).rounded())
-                if time > now + Self.maximumAhead || time < now - Self.maximumDelay {
-                    self.anchor = (now, streamSeconds)
-                    time = now
-                }
+            let timestamp = Int64((streamSeconds * 1_000_000).rounded())
+            let arrival = now - timestamp
+            if let offset, arrival >= offset, arrival - offset <= Self.maximumDelay {
+                time = timestamp + offset
             } else {
-                anchor = (now, streamSeconds)
+                offset = arrival
                 time = now
             }
         }

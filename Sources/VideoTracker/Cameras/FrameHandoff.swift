@@ -6,12 +6,17 @@ import Foundation
 /// for the one before to be taken (every frame is processed). Buffers come back for reuse, so a
 /// camera holds three or four whatever it runs for.
 final class FrameHandoff: @unchecked Sendable {
-    struct Item {
-        var image: FrameBuffer
+    /// A sampled frame's facts, apart from its picture.
+    struct Stamp {
         var time: Int64
         var index: Int64
         var streamSeconds: Double?
         var isLive: Bool
+    }
+
+    private struct Item {
+        var image: FrameBuffer
+        var stamp: Stamp
     }
 
     private let condition = NSCondition()
@@ -20,6 +25,7 @@ final class FrameHandoff: @unchecked Sendable {
     private var finished = false
     private var stopped = false
     private var dropped = 0
+    private var made = 0
 
     /// A buffer for a `width` x `height` frame: a returned one when one fits.
     func buffer(width: Int, height: Int, make: () -> FrameBuffer) -> FrameBuffer {
@@ -27,14 +33,17 @@ final class FrameHandoff: @unchecked Sendable {
         // A stream that changed size leaves buffers of the old size: they are let go.
         free.removeAll { $0.width != width || $0.height != height }
         let reused = free.popLast()
+        if reused == nil { made += 1 }
         condition.unlock()
         return reused ?? make()
     }
 
-    /// Hands over a frame; `replacing`: a waiting one is dropped for it, else this waits until the
-    /// one before was taken. False once stopped (the frame was not handed over).
+    /// Hands over a frame, taking `image` from the caller (set to nil under the lock, so the
+    /// reading thread never holds a picture the processing thread has: see `recycle`);
+    /// `replacing`: a waiting one is dropped for it, else this waits until the one before was
+    /// taken. False once stopped (the frame was not handed over).
     @discardableResult
-    func put(_ item: Item, replacing: Bool) -> Bool {
+    func put(_ image: inout FrameBuffer?, _ stamp: Stamp, replacing: Bool) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         if replacing, let waiting = pending {
@@ -44,21 +53,24 @@ final class FrameHandoff: @unchecked Sendable {
         }
         while pending != nil && !stopped { condition.wait() }
         if stopped { return false }
-        pending = item
+        guard let given = image else { return false }
+        image = nil
+        pending = Item(image: given, stamp: stamp)
         condition.broadcast()
         return true
     }
 
-    /// The next frame; nil once finished and taken, or stopped.
-    func next() -> Item? {
+    /// The next frame: its picture into `image` (so that the caller's variable is its only
+    /// holder here, see `recycle`) and its facts; nil once finished and taken, or stopped.
+    func next(into image: inout FrameBuffer?) -> Stamp? {
         condition.lock()
         defer { condition.unlock() }
         while pending == nil && !finished && !stopped { condition.wait() }
-        if stopped { return nil }
-        let item = pending
+        guard !stopped, let item = pending else { return nil }
         pending = nil
+        image = item.image
         condition.broadcast()
-        return item
+        return item.stamp
     }
 
     func recycle(_ buffer: FrameBuffer) {
@@ -81,6 +93,12 @@ final class FrameHandoff: @unchecked Sendable {
         stopped = true
         condition.broadcast()
         condition.unlock()
+    }
+
+    var buffersMade: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return made
     }
 
     var droppedCount: Int {
