@@ -50,7 +50,7 @@ struct TrackDetectionsCommand: ParsableCommand {
                 frames.reserveCapacity(input.frames.count)
                 let began = ContinuousClock.now
                 for frame in input.frames {
-                    frames.append(DetectedFrame(number: frame.number, detections: frame.detections.map(tracker.update)))
+                    frames.append(DetectedFrame(number: frame.number, detections: frame.detections.map { tracker.update($0) }))
                 }
                 fastest = min(fastest, (ContinuousClock.now - began) / .seconds(1))
                 output.frames = frames

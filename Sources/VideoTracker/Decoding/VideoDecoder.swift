@@ -20,7 +20,8 @@ public final class VideoDecoder {
     public let estimatedFrameCount: Int?
     public let codecName: String
 
-    private let input: MediaInput
+    /// Our own reader of the bytes; nil when libavformat opened a URL with its own protocols.
+    private let input: MediaInput?
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var codec: UnsafeMutablePointer<AVCodecContext>?
     private var packet: UnsafeMutablePointer<AVPacket>?
@@ -39,14 +40,45 @@ public final class VideoDecoder {
 
     /// Frames decoded so far, handed out or skipped.
     public private(set) var framesDecoded = 0
+    /// The libav error that ended reading, when it was not the end of the file.
+    private(set) var readError: Int32?
 
-    public init(source: ByteSource, decoderThreads: Int = 0) throws {
-        input = try MediaInput(source: source)
-        format = avformat_alloc_context()
-        guard format != nil else { throw TrackingError(.internalFailure, code: "out_of_memory", "no format context") }
-        format!.pointee.pb = input.context
-        format!.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
-        var opened = avformat_open_input(&format, nil, nil, nil)
+    /// libavformat could not open a URL (its own protocols): the code tells a refused connection
+    /// from a missing file or a stream that is not a video.
+    struct OpenFailure: Error {
+        let code: Int32
+        let stage: String
+        var message: String { "could not \(stage): \(VideoDecoder.describe(code))" }
+    }
+
+    public convenience init(source: ByteSource, decoderThreads: Int = 0) throws {
+        let input = try MediaInput(source: source)
+        let format = avformat_alloc_context()
+        guard let format else { throw TrackingError(.internalFailure, code: "out_of_memory", "no format context") }
+        format.pointee.pb = input.context
+        format.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+        try self.init(format: format, url: nil, options: [:], input: input, decoderThreads: decoderThreads)
+    }
+
+    /// Opens `url` with libavformat's own protocols (http, hls, rtsp, tcp, udp, a file path): for live
+    /// streams, which are read as they come rather than by range. `options` go to the protocol and
+    /// demuxer (e.g. `rw_timeout`); `interrupt` is polled during every blocking read, so a stalled
+    /// stream can be abandoned.
+    convenience init(url: String, options: [String: String], interrupt: AVIOInterruptCB, decoderThreads: Int = 0) throws {
+        let format = avformat_alloc_context()
+        guard let format else { throw TrackingError(.internalFailure, code: "out_of_memory", "no format context") }
+        format.pointee.interrupt_callback = interrupt
+        try self.init(format: format, url: url, options: options, input: nil, decoderThreads: decoderThreads)
+    }
+
+    private init(format allocated: UnsafeMutablePointer<AVFormatContext>, url: String?, options: [String: String],
+                 input: MediaInput?, decoderThreads: Int) throws {
+        self.input = input
+        format = allocated
+        var dictionary: OpaquePointer?
+        for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
+        var opened = avformat_open_input(&format, url, nil, &dictionary)
+        av_dict_free(&dictionary)
         if opened < 0 {
             // avformat_open_input frees the context on failure.
             throw Self.openFailure(opened, input: input, stage: "recognise the video container")
@@ -106,7 +138,7 @@ public final class VideoDecoder {
     }
 
     /// Bytes the source has fetched so far.
-    public var bytesFetched: Int64 { input.source.bytesFetched }
+    public var bytesFetched: Int64 { input?.source.bytesFetched ?? 0 }
 
     // MARK: - Frames
 
@@ -184,6 +216,17 @@ public final class VideoDecoder {
 
     // MARK: - Internals
 
+    /// The current frame's timestamp (in the stream's time base), nil when it has none.
+    var currentTimestamp: Int64? {
+        let nopts = cvt_av_nopts_value()
+        var timestamp = frame!.pointee.best_effort_timestamp
+        if timestamp == nopts { timestamp = frame!.pointee.pts }
+        return timestamp == nopts ? nil : timestamp
+    }
+
+    /// The opened container, for what the decoder does not say itself (duration, seekability, metadata).
+    var formatContext: UnsafeMutablePointer<AVFormatContext> { format! }
+
     private func currentNumber() -> Int {
         let nopts = cvt_av_nopts_value()
         var timestamp = frame!.pointee.best_effort_timestamp
@@ -224,8 +267,10 @@ public final class VideoDecoder {
         lastNumber = nil
     }
 
-    /// Decodes one frame into `frame`; false at the end of the stream.
-    private func decodeOne() throws -> Bool {
+    /// Decodes one frame into `frame`; false at the end of the stream (or at a read error of a URL
+    /// opened by libavformat: see `readError`). Unlike `nextFrame`, keeps frames whose timestamps
+    /// repeat or go back (a live stream's clock may restart).
+    func decodeOne() throws -> Bool {
         let again = cvt_av_error_eagain()
         let endOfFile = cvt_av_error_eof()
         while true {
@@ -241,7 +286,8 @@ public final class VideoDecoder {
             if sentEndOfStream { return false }
             let read = av_read_frame(format, packet)
             if read < 0 {
-                if let failure = input.failure { throw failure }
+                if let failure = input?.failure { throw failure }
+                if read != endOfFile { readError = read }
                 // End of file, or bytes the demuxer cannot resync on: flush what the decoder holds.
                 avcodec_send_packet(codec, nil)
                 sentEndOfStream = true
@@ -275,8 +321,9 @@ public final class VideoDecoder {
         return seconds > 0 ? Int((seconds * clock.framesPerSecond).rounded()) : nil
     }
 
-    private static func openFailure(_ code: Int32, input: MediaInput, stage: String) -> Error {
-        if let failure = input.failure { return failure }
+    private static func openFailure(_ code: Int32, input: MediaInput?, stage: String) -> Error {
+        if let failure = input?.failure { return failure }
+        if input == nil { return OpenFailure(code: code, stage: stage) }
         return TrackingError.upstream("could not \(stage): \(describe(code)); is the URL a video?", code: "not_a_video")
     }
 

@@ -83,8 +83,20 @@ public final class ByteTracker {
 
     /// The tracks on this frame: confirmed tracks matched to one of `detections`, with their
     /// filtered boxes, the matched detection's score and class, and their ids.
-    public func update(_ detections: Detections) -> Detections {
-        frame += 1
+    ///
+    /// `elapsedFrames`: frames of this tracker's rate since the last update (more than 1 when frames
+    /// were never seen, as during a live stream's reconnect): tracks age, and their filters predict,
+    /// by that many frames, so the lost buffer counts time rather than updates.
+    public func update(_ detections: Detections, elapsedFrames: Int = 1) -> Detections {
+        let elapsed = max(1, elapsedFrames)
+        frame += elapsed
+        if elapsed > 1 {
+            // Tracks unseen for longer than the buffer are gone before matching (one frame at a time,
+            // step 5 forgets them in time; a gap can pass the buffer in one step).
+            let live = { (track: Track) in self.frame - track.lastFrame <= self.maxLostFrames + 1 }
+            tracked = tracked.filter(live)
+            lost = lost.filter(live)
+        }
         let high = detections.filter { detections.scores[$0] > options.highScore }
         let low = detections.filter { detections.scores[$0] > options.lowScore && detections.scores[$0] <= options.highScore }
         var highCandidates = (0..<high.count).map { Candidate(detections: high, index: $0) }
@@ -92,7 +104,10 @@ public final class ByteTracker {
 
         let unconfirmed = tracked.filter { !$0.isConfirmed }
         let pool = tracked.filter(\.isConfirmed) + lost
-        for track in pool { filter.predict(&track.kalman, holdHeight: track.state != .tracked) }
+        // A track older than the buffer is forgotten below: predicting it further is wasted work.
+        for track in pool {
+            for _ in 0..<min(elapsed, maxLostFrames + 1) { filter.predict(&track.kalman, holdHeight: track.state != .tracked) }
+        }
 
         var seen: [Track] = []  // matched on this frame
         // 1. Confident detections against every confirmed track, tracked or lost.
