@@ -62,7 +62,7 @@ struct TrackStoreTests {
         try await database.shutdown()
     }
 
-    @Test("PostgreSQL over its unix socket, in libpq's URL form and postgres-kit's; a bad URL's error does not repeat it")
+    @Test("PostgreSQL over its unix socket, in libpq's URL form and postgres-kit's; errors name the server, never the password")
     func postgresURLs() async throws {
         let server = try await PostgresServer.shared()
         let name = try await server.createDatabase()
@@ -74,6 +74,15 @@ struct TrackStoreTests {
             try await TrackStore(database: database).write([Self.record("cam", track: 1, time: 1)])
             #expect(try await TrackStore(database: database).count(camera: "cam") == 1)
             try await database.shutdown()
+        }
+        // Nothing listens on port 1: the open fails at once (not after the pool's minute of retries), saying where.
+        do {
+            _ = try await StoreDatabase.openPostgreSQL(url: "postgres://postgres:secret@127.0.0.1:1/\(name)?sslmode=disable",
+                                                       logger: TestDatabase.logger)
+            Issue.record("a server that is not there was opened")
+        } catch let error as StoreError {
+            #expect(error.description.hasPrefix("cannot connect to PostgreSQL at 127.0.0.1:1 as postgres"))
+            #expect(!error.description.contains("secret"))
         }
         do {
             _ = try await StoreDatabase.openPostgreSQL(url: "mysql://user:secret@host/db", logger: TestDatabase.logger)
