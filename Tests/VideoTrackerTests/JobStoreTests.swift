@@ -4,8 +4,9 @@ import SQLKit
 import Testing
 @testable import VideoTrackerStore
 
-/// The job table on a real SQLite file: schema versions, WAL, the queue's claim, restart recovery.
-@Suite("Job store (SQLite)", .serialized)
+/// The job table on a real SQLite file (schema versions, WAL, restart recovery), and the queue's
+/// operations on PostgreSQL too.
+@Suite("Job store", .serialized)
 struct JobStoreTests {
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -78,11 +79,10 @@ struct JobStoreTests {
         await #expect(throws: StoreError.self) { _ = try await StoreDatabase.openSQLite(path: path, logger: Self.logger) }
     }
 
-    @Test("rows round-trip; claims take the oldest queued job once; progress, done, failed, delete")
-    func queueOperations() async throws {
-        let folder = temporaryFolder("store")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try await Self.withDatabase(folder.appendingPathComponent("jobs.sqlite").path) { database in
+    @Test("rows round-trip; claims take the oldest queued job once; progress, done, failed, delete",
+          arguments: [StoreDatabase.Kind.sqlite, .postgresql])
+    func queueOperations(kind: StoreDatabase.Kind) async throws {
+        try await TestDatabase.with(kind) { database in
         let store = JobStore(database: database)
         let older = Self.job("older.mp4", at: 1000), newer = Self.job("newer.mp4", at: 2000)
         try await store.insert(newer)

@@ -110,6 +110,36 @@ struct TrackStoreTests {
         }
     }
 
+    @Test("batches of 4 cameras written at once, while jobs are written beside them, all land", arguments: kinds)
+    func concurrentBatches(kind: StoreDatabase.Kind) async throws {
+        try await TestDatabase.with(kind) { database in
+            let store = TrackStore(database: database), jobs = JobStore(database: database)
+            let written = try await withThrowingTaskGroup(of: Int.self) { group in
+                for camera in 0..<4 {
+                    group.addTask {
+                        var total = 0
+                        for second in 0..<10 {
+                            let batch = (0..<120).map { Self.record("cam\(camera)", track: Int64($0 % 6), time: Int64(second * 120 + $0) * 1000) }
+                            total += try await store.write(batch)
+                        }
+                        return total
+                    }
+                }
+                group.addTask {
+                    for i in 0..<20 {
+                        try await jobs.insert(JobRecord(id: JobRecord.makeID(), sourceURL: nil, videoName: "\(i).mp4", uploadBytes: 1,
+                                                        options: JobOptions(scoreThreshold: 0.5, classes: nil, every: 1, inputSize: 416)))
+                    }
+                    return 0
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(written == 4 * 1200)
+            for camera in 0..<4 { #expect(try await store.count(camera: "cam\(camera)") == 1200) }
+            #expect(try await jobs.count(status: .queued) == 20)
+        }
+    }
+
     struct UploadBroke: Error {}
 
     @Test("an import is all or nothing: a failure after 1100 rows stores none of them; a whole one stores all", arguments: kinds)
