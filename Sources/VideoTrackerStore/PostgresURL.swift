@@ -9,8 +9,8 @@ enum PostgresURL {
     /// Connections a process keeps at most: the queue's workers, the cameras' batches, the API.
     static let maximumConnections = 8
 
-    static func clientConfiguration(_ url: String) throws -> PostgresClient.Configuration {
-        let core = try coreConfiguration(url)
+    /// The pool's configuration for a connection's (`coreConfiguration(_:)`).
+    static func clientConfiguration(_ core: PostgresConnection.Configuration) throws -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         if let socket = core.unixSocketPath {
             configuration = .init(unixSocketPath: socket, username: core.username, password: core.password, database: core.database)
@@ -32,7 +32,7 @@ enum PostgresURL {
         return configuration
     }
 
-    private static func coreConfiguration(_ url: String) throws -> PostgresConnection.Configuration {
+    static func coreConfiguration(_ url: String) throws -> PostgresConnection.Configuration {
         // The message never repeats the URL: it may hold a password.
         let invalid = StoreError("the database URL is not a PostgreSQL URL (postgres://user@host:port/database)")
         guard let components = URLComponents(string: url) else { throw invalid }

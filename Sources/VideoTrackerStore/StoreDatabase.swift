@@ -90,8 +90,17 @@ public final class StoreDatabase: Sendable {
     }
 
     static func openPostgreSQL(url: String, logger: Logger, migratingThrough version: Int) async throws -> StoreDatabase {
-        let client = PostgresClient(configuration: try PostgresURL.clientConfiguration(url), backgroundLogger: logger)
-        let running = Task { await client.run() }
+        let connection = try PostgresURL.coreConfiguration(url)
+        // One connection first: a wrong host, user or database fails here at once, with its
+        // reason, rather than after the pool's retries (a minute).
+        do {
+            try await PostgresConnection.connect(configuration: connection, id: 0, logger: logger).close()
+        } catch {
+            let target = connection.unixSocketPath ?? "\(connection.host ?? "?"):\(connection.port ?? 5432)"
+            throw StoreError("cannot connect to PostgreSQL at \(target) as \(connection.username): \(String(reflecting: error))")
+        }
+        let client = PostgresClient(configuration: try PostgresURL.clientConfiguration(connection), backgroundLogger: logger)
+        let running = Self.startRunning(client)
         let sql = PostgresPoolDatabase(client: client, logger: logger)
         do {
             try await Migrations.apply(to: sql, kind: .postgresql, logger: logger, through: version)
@@ -108,6 +117,17 @@ public final class StoreDatabase: Sendable {
             running.cancel()
             await running.value
         })
+    }
+
+    /// The pool runs in its own task; started at once where Swift can (`Task.immediate`), so that
+    /// the first query does not find it not yet running (PostgresNIO warns of that).
+    private static func startRunning(_ client: PostgresClient) -> Task<Void, Never> {
+        #if compiler(>=6.2)
+        if #available(macOS 26, *) {
+            return Task.immediate { await client.run() }
+        }
+        #endif
+        return Task { await client.run() }
     }
 
     /// BEGIN, `body`, COMMIT; ROLLBACK and rethrow when it fails.

@@ -77,10 +77,10 @@ public struct TrackStore: Sendable {
     /// The first and last record times of a camera (microseconds), nil when it has none.
     public func timeRange(camera: String) async throws -> ClosedRange<Int64>? {
         guard let row = try await sql.raw("""
-            SELECT MIN(time_us) AS first, MAX(time_us) AS last FROM track_records WHERE camera_id = \(bind: camera)
+            SELECT MIN(time_us) AS first_us, MAX(time_us) AS last_us FROM track_records WHERE camera_id = \(bind: camera)
             """).first(),
-            let first = try row.decode(column: "first", as: Int64?.self),
-            let last = try row.decode(column: "last", as: Int64?.self) else { return nil }
+            let first = try row.decode(column: "first_us", as: Int64?.self),
+            let last = try row.decode(column: "last_us", as: Int64?.self) else { return nil }
         return first...last
     }
 

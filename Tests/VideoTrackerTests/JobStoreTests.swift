@@ -4,8 +4,9 @@ import SQLKit
 import Testing
 @testable import VideoTrackerStore
 
-/// The job table on a real SQLite file: schema versions, WAL, the queue's claim, restart recovery.
-@Suite("Job store (SQLite)", .serialized)
+/// The job table on a real SQLite file (schema versions, WAL, restart recovery), and the queue's
+/// operations on PostgreSQL too.
+@Suite("Job store", .serialized)
 struct JobStoreTests {
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -20,7 +21,7 @@ struct JobStoreTests {
         let folder = temporaryFolder("store")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("jobs.sqlite").path
-        let first = try await JobDatabase.openSQLite(path: path, logger: Self.logger)
+        let first = try await StoreDatabase.openSQLite(path: path, logger: Self.logger)
         let mode = try await first.sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
         #expect(mode == "wal")
         try await JobStore(database: first).insert(Self.job("a.mp4", at: 1))
@@ -30,7 +31,7 @@ struct JobStoreTests {
         try await Self.withDatabase(path) { second in
             let versions = try await second.sql.raw("SELECT version FROM schema_migrations ORDER BY version")
                 .all(decodingColumn: "version", as: Int.self)
-            #expect(versions == [1, 2])
+            #expect(versions == Array(1...Migrations.latest))
             #expect(try await JobStore(database: second).list().map(\.videoName) == ["a.mp4"], "the row survived reopening")
         }
     }
@@ -41,7 +42,7 @@ struct JobStoreTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("jobs.sqlite").path
         // The file as the first release left it: schema step 1 only, a row written with its columns.
-        let old = try await JobDatabase.openSQLite(path: path, logger: Self.logger, migratingThrough: 1)
+        let old = try await StoreDatabase.openSQLite(path: path, logger: Self.logger, migratingThrough: 1)
         let columns = try await old.sql.raw("SELECT name FROM pragma_table_info('jobs')").all(decodingColumn: "name", as: String.self)
         #expect(!columns.contains("track"))
         try await old.sql.raw("""
@@ -54,7 +55,7 @@ struct JobStoreTests {
         try await Self.withDatabase(path) { database in
             let versions = try await database.sql.raw("SELECT version FROM schema_migrations ORDER BY version")
                 .all(decodingColumn: "version", as: Int.self)
-            #expect(versions == [1, 2])
+            #expect(versions == Array(1...Migrations.latest))
             let store = JobStore(database: database)
             let oldJob = try #require(try await store.job(id: "oldjob0000000001"))
             #expect(oldJob.options == JobOptions(scoreThreshold: 0.3, classes: ["person"], every: 1, inputSize: 416, track: false))
@@ -72,17 +73,16 @@ struct JobStoreTests {
         let folder = temporaryFolder("store")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("jobs.sqlite").path
-        let database = try await JobDatabase.openSQLite(path: path, logger: Self.logger)
+        let database = try await StoreDatabase.openSQLite(path: path, logger: Self.logger)
         try await database.sql.raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)").run()
         try await database.shutdown()
-        await #expect(throws: StoreError.self) { _ = try await JobDatabase.openSQLite(path: path, logger: Self.logger) }
+        await #expect(throws: StoreError.self) { _ = try await StoreDatabase.openSQLite(path: path, logger: Self.logger) }
     }
 
-    @Test("rows round-trip; claims take the oldest queued job once; progress, done, failed, delete")
-    func queueOperations() async throws {
-        let folder = temporaryFolder("store")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try await Self.withDatabase(folder.appendingPathComponent("jobs.sqlite").path) { database in
+    @Test("rows round-trip; claims take the oldest queued job once; progress, done, failed, delete",
+          arguments: [StoreDatabase.Kind.sqlite, .postgresql])
+    func queueOperations(kind: StoreDatabase.Kind) async throws {
+        try await TestDatabase.with(kind) { database in
         let store = JobStore(database: database)
         let older = Self.job("older.mp4", at: 1000), newer = Self.job("newer.mp4", at: 2000)
         try await store.insert(newer)
@@ -122,7 +122,7 @@ struct JobStoreTests {
         let folder = temporaryFolder("store")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("jobs.sqlite").path
-        let database = try await JobDatabase.openSQLite(path: path, logger: Self.logger)
+        let database = try await StoreDatabase.openSQLite(path: path, logger: Self.logger)
         let store = JobStore(database: database)
         let running = Self.job("running.mp4", at: 1), finished = Self.job("finished.mp4", at: 2), queued = Self.job("queued.mp4", at: 3)
         for job in [running, finished, queued] { try await store.insert(job) }
@@ -144,8 +144,8 @@ struct JobStoreTests {
     }
 
     /// Opens the file, runs `body`, and closes it whatever happens.
-    static func withDatabase(_ path: String, _ body: (JobDatabase) async throws -> Void) async throws {
-        let database = try await JobDatabase.openSQLite(path: path, logger: logger)
+    static func withDatabase(_ path: String, _ body: (StoreDatabase) async throws -> Void) async throws {
+        let database = try await StoreDatabase.openSQLite(path: path, logger: logger)
         do {
             try await body(database)
         } catch {
