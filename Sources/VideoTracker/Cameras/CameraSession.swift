@@ -25,7 +25,7 @@ public final class CameraSession: @unchecked Sendable {
     private let onStatus: @Sendable (CameraStatus) -> Void
 
     private let interrupt: StreamInterrupt
-    private let handoff = FrameHandoff()
+    private let handoff: FrameHandoff
     private let threads = DispatchGroup()
     private let processingDone = DispatchSemaphore(value: 0)
     private let state = NSCondition()
@@ -56,6 +56,7 @@ public final class CameraSession: @unchecked Sendable {
         self.sink = sink
         self.onStatus = onStatus
         interrupt = StreamInterrupt(stallTimeout: options.stallTimeout)
+        handoff = FrameHandoff(capacity: options.queueLength)
     }
 
     /// Starts reading (once); statuses and frames follow on the session's threads.
@@ -145,8 +146,7 @@ public final class CameraSession: @unchecked Sendable {
             var connectedAt: ContinuousClock.Instant?
             do {
                 interrupt.progressed()
-                let source = try CameraSource(url: url, kind: options.sourceKind.map { $0 == .live ? .live : .file },
-                                              interrupt: interrupt)
+                let source = try open()
                 let start = options.fileStartTime ?? source.creationTime ?? Self.now()
                 var clock = CaptureClock(mode: source.kind == .live ? .live : .file(startMicroseconds: start), after: lastTime)
                 while let streamSeconds = try source.next() {
@@ -156,11 +156,11 @@ public final class CameraSession: @unchecked Sendable {
                         everLive = true
                         report(.live)
                     }
-                    let time = clock.time(streamSeconds: streamSeconds, now: Self.now())
-                    lastTime = time
                     state.lock()
                     tally.framesRead += 1
                     state.unlock()
+                    guard let time = clock.time(streamSeconds: streamSeconds, now: Self.now()) else { continue }
+                    lastTime = time
                     guard let index = sampler.keep(time: time) else { continue }
                     let decoder = source.decoder
                     var image: FrameBuffer? = handoff.buffer(width: decoder.width, height: decoder.height) { decoder.makeBuffer() }
@@ -215,6 +215,18 @@ public final class CameraSession: @unchecked Sendable {
         if let failure = failureOfProcessing() {
             handoff.stop()
             report(.failed(reason: failure))
+        }
+    }
+
+    /// Opens the URL probing briefly, and again as libavformat would by default when that did not
+    /// find the video (its first keyframe came later).
+    private func open() throws -> CameraSource {
+        let kind: CameraSource.Kind? = options.sourceKind.map { $0 == .live ? .live : .file }
+        do {
+            return try CameraSource(url: url, kind: kind, interrupt: interrupt, quickProbe: true)
+        } catch let failure as TrackingError where failure.code == "not_a_video" {
+            interrupt.progressed()
+            return try CameraSource(url: url, kind: kind, interrupt: interrupt, quickProbe: false)
         }
     }
 
