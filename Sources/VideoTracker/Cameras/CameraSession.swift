@@ -180,7 +180,6 @@ public final class CameraSession: @unchecked Sendable {
                     // Every frame delivered before the file is said to have ended.
                     handoff.finish()
                     processingDone.wait()
-                    processingDone.signal()
                     if let failure = failureOfProcessing() { report(.failed(reason: failure)) } else { report(.ended) }
                     return
                 } else {
@@ -245,7 +244,7 @@ public final class CameraSession: @unchecked Sendable {
     private func wait(seconds: Double) {
         let until = Date(timeIntervalSinceNow: seconds)
         state.lock()
-        while !stopRequested && state.wait(until: until) {}
+        while !stopRequested && processingFailure == nil && state.wait(until: until) {}
         state.unlock()
     }
 
@@ -324,6 +323,7 @@ public final class CameraSession: @unchecked Sendable {
     private func failProcessing(_ reason: String) {
         state.lock()
         processingFailure = reason
+        state.broadcast()
         state.unlock()
         interrupt.stop()
         handoff.stop()
