@@ -4,8 +4,8 @@ public struct CameraCounters: Sendable, Equatable {
     public var framesRead = 0
     /// Frames delivered to the sink (after sampling down to the camera's rate).
     public var framesProcessed = 0
-    /// Sampled frames of a live stream passed over because processing was still busy with an
-    /// earlier one (the newest frame wins: a live view must not fall further and further behind).
+    /// Sampled frames of a live stream passed over because processing fell a queue behind
+    /// (`CameraSessionOptions.queueLength`: a live view must not fall further and further behind).
     public var framesDropped = 0
     /// Frames processed a second, over the last few seconds.
     public var framesPerSecond = 0.0

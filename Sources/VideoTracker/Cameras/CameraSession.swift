@@ -25,7 +25,7 @@ public final class CameraSession: @unchecked Sendable {
     private let onStatus: @Sendable (CameraStatus) -> Void
 
     private let interrupt: StreamInterrupt
-    private let handoff = FrameHandoff()
+    private let handoff: FrameHandoff
     private let threads = DispatchGroup()
     private let processingDone = DispatchSemaphore(value: 0)
     private let state = NSCondition()
@@ -56,6 +56,7 @@ public final class CameraSession: @unchecked Sendable {
         self.sink = sink
         self.onStatus = onStatus
         interrupt = StreamInterrupt(stallTimeout: options.stallTimeout)
+        handoff = FrameHandoff(capacity: options.queueLength)
     }
 
     /// Starts reading (once); statuses and frames follow on the session's threads.
@@ -145,8 +146,7 @@ public final class CameraSession: @unchecked Sendable {
             var connectedAt: ContinuousClock.Instant?
             do {
                 interrupt.progressed()
-                let source = try CameraSource(url: url, kind: options.sourceKind.map { $0 == .live ? .live : .file },
-                                              interrupt: interrupt)
+                let source = try open()
                 let start = options.fileStartTime ?? source.creationTime ?? Self.now()
                 var clock = CaptureClock(mode: source.kind == .live ? .live : .file(startMicroseconds: start), after: lastTime)
                 while let streamSeconds = try source.next() {
@@ -156,11 +156,11 @@ public final class CameraSession: @unchecked Sendable {
                         everLive = true
                         report(.live)
                     }
-                    let time = clock.time(streamSeconds: streamSeconds, now: Self.now())
-                    lastTime = time
                     state.lock()
                     tally.framesRead += 1
                     state.unlock()
+                    guard let time = clock.time(streamSeconds: streamSeconds, now: Self.now()) else { continue }
+                    lastTime = time
                     guard let index = sampler.keep(time: time) else { continue }
                     let decoder = source.decoder
                     var image: FrameBuffer? = handoff.buffer(width: decoder.width, height: decoder.height) { decoder.makeBuffer() }
@@ -180,7 +180,6 @@ public final class CameraSession: @unchecked Sendable {
                     // Every frame delivered before the file is said to have ended.
                     handoff.finish()
                     processingDone.wait()
-                    processingDone.signal()
                     if let failure = failureOfProcessing() { report(.failed(reason: failure)) } else { report(.ended) }
                     return
                 } else {
@@ -218,6 +217,18 @@ public final class CameraSession: @unchecked Sendable {
         }
     }
 
+    /// Opens the URL probing briefly, and again as libavformat would by default when that did not
+    /// find the video (its first keyframe came later).
+    private func open() throws -> CameraSource {
+        let kind: CameraSource.Kind? = options.sourceKind.map { $0 == .live ? .live : .file }
+        do {
+            return try CameraSource(url: url, kind: kind, interrupt: interrupt, quickProbe: true)
+        } catch let failure as TrackingError where failure.code == "not_a_video" {
+            interrupt.progressed()
+            return try CameraSource(url: url, kind: kind, interrupt: interrupt, quickProbe: false)
+        }
+    }
+
     private func finishFailed(_ reason: String) {
         handoff.stop()
         report(.failed(reason: reason))
@@ -233,7 +244,7 @@ public final class CameraSession: @unchecked Sendable {
     private func wait(seconds: Double) {
         let until = Date(timeIntervalSinceNow: seconds)
         state.lock()
-        while !stopRequested && state.wait(until: until) {}
+        while !stopRequested && processingFailure == nil && state.wait(until: until) {}
         state.unlock()
     }
 
@@ -312,6 +323,7 @@ public final class CameraSession: @unchecked Sendable {
     private func failProcessing(_ reason: String) {
         state.lock()
         processingFailure = reason
+        state.broadcast()
         state.unlock()
         interrupt.stop()
         handoff.stop()

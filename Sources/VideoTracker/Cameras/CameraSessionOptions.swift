@@ -15,6 +15,10 @@ public struct CameraSessionOptions: Sendable {
     public var firstTrackID = 1
     /// A read that gets no data for this long is abandoned (and the stream reconnected).
     public var stallTimeout: Duration = .seconds(10)
+    /// Sampled frames of a live stream waiting for the detector at most (a burst, such as an HLS
+    /// segment, is absorbed; past it the oldest are dropped, so the output stays at most this many
+    /// frames behind live). Each is a decoded picture: 8 of 1080p are 50 MB.
+    public var queueLength = 8
     /// nil: decided when opened (a finite duration on a seekable input is a file).
     public var sourceKind: SourceKind? = nil
     /// A file's capture time of its first frame, microseconds since the epoch; nil: the
@@ -39,6 +43,9 @@ public struct CameraSessionOptions: Sendable {
         }
         guard firstTrackID >= 1 else {
             throw TrackingError.invalid("first_track_id", "the first track id must be 1 or more; got \(firstTrackID)")
+        }
+        guard queueLength >= 1 else {
+            throw TrackingError.invalid("queue_length", "the queue must hold at least one frame; got \(queueLength)")
         }
         guard stallTimeout > .zero else {
             throw TrackingError.invalid("stall_timeout", "the stall timeout must be positive")

@@ -21,13 +21,20 @@ final class CameraSource {
     private let timeBase: Double
     private let startTimestamp: Int64
 
+    /// How long libavformat may read a stream to learn its codecs when `quickProbe`: its default,
+    /// 5 s for MPEG-TS, read at the stream's own pace, is 5 s without frames at every (re)connection.
+    static let quickProbeMicroseconds = 1_000_000
+
     /// `kind` nil: a finite duration on a seekable input is a file, anything else live.
-    init(url: String, kind: Kind?, interrupt: StreamInterrupt) throws {
+    /// `quickProbe`: probe for `quickProbeMicroseconds` only (a stream whose first keyframe comes
+    /// later is then not recognised: open it again without).
+    init(url: String, kind: Kind?, interrupt: StreamInterrupt, quickProbe: Bool) throws {
         let microseconds = String(Int64(interrupt.stallTimeout / .microseconds(1)))
         // The protocols' own timeouts as a second line behind the interrupt callback: rw_timeout
         // (http, tcp, file), timeout (rtsp's socket timeout, udp's read timeout).
         var options = ["rw_timeout": microseconds]
         if url.hasPrefix("rtsp") || url.hasPrefix("udp") { options["timeout"] = microseconds }
+        if quickProbe { options["analyzeduration"] = String(Self.quickProbeMicroseconds) }
         decoder = try VideoDecoder(url: url, options: options, interrupt: interrupt.callback, decoderThreads: 1)
         let format = decoder.formatContext.pointee
         let nopts = cvt_av_nopts_value()

@@ -1,10 +1,11 @@
 import Foundation
 
-/// Passes sampled frames from a camera's reading thread to its processing thread, one at a time,
-/// with the buffers they are decoded into. A live stream's frame replaces one still waiting (the
-/// newest wins: reading never waits, so the socket is drained as the stream plays); a file's waits
-/// for the one before to be taken (every frame is processed). Buffers come back for reuse, so a
-/// camera holds three or four whatever it runs for.
+/// Passes sampled frames from a camera's reading thread to its processing thread through a short
+/// queue, with the buffers they are decoded into. A live stream's frame pushes out the oldest
+/// waiting one when the queue is full (reading never waits, so the socket is drained as the stream
+/// plays, and the output stays at most a queue behind live); the queue absorbs bursts (HLS delivers
+/// a segment's frames at once). A file's frame waits for room (every frame is processed). Buffers
+/// come back for reuse, so a camera holds at most the queue's length plus two, however long it runs.
 final class FrameHandoff: @unchecked Sendable {
     /// A sampled frame's facts, apart from its picture.
     struct Stamp {
@@ -20,12 +21,17 @@ final class FrameHandoff: @unchecked Sendable {
     }
 
     private let condition = NSCondition()
-    private var pending: Item?
+    private let capacity: Int
+    private var pending: [Item] = []
     private var free: [FrameBuffer] = []
     private var finished = false
     private var stopped = false
     private var dropped = 0
     private var made = 0
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
 
     /// A buffer for a `width` x `height` frame: a returned one when one fits.
     func buffer(width: Int, height: Int, make: () -> FrameBuffer) -> FrameBuffer {
@@ -40,22 +46,21 @@ final class FrameHandoff: @unchecked Sendable {
 
     /// Hands over a frame, taking `image` from the caller (set to nil under the lock, so the
     /// reading thread never holds a picture the processing thread has: see `recycle`);
-    /// `replacing`: a waiting one is dropped for it, else this waits until the one before was
-    /// taken. False once stopped (the frame was not handed over).
+    /// `replacing`: when the queue is full its oldest frame is dropped for this one, else this
+    /// waits for room. False once stopped (the frame was not handed over).
     @discardableResult
     func put(_ image: inout FrameBuffer?, _ stamp: Stamp, replacing: Bool) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if replacing, let waiting = pending {
-            free.append(waiting.image)
-            pending = nil
+        if replacing, pending.count >= capacity {
+            free.append(pending.removeFirst().image)
             dropped += 1
         }
-        while pending != nil && !stopped { condition.wait() }
+        while pending.count >= capacity && !stopped { condition.wait() }
         if stopped { return false }
         guard let given = image else { return false }
         image = nil
-        pending = Item(image: given, stamp: stamp)
+        pending.append(Item(image: given, stamp: stamp))
         condition.broadcast()
         return true
     }
@@ -65,9 +70,9 @@ final class FrameHandoff: @unchecked Sendable {
     func next(into image: inout FrameBuffer?) -> Stamp? {
         condition.lock()
         defer { condition.unlock() }
-        while pending == nil && !finished && !stopped { condition.wait() }
-        guard !stopped, let item = pending else { return nil }
-        pending = nil
+        while pending.isEmpty && !finished && !stopped { condition.wait() }
+        guard !stopped, !pending.isEmpty else { return nil }
+        let item = pending.removeFirst()
         image = item.image
         condition.broadcast()
         return item.stamp
