@@ -28,6 +28,18 @@ struct ServeCommand: AsyncParsableCommand {
     var maxUploadBytes: Int64 = 2 << 30
     @Option(help: "Detection jobs run at once; the rest wait in the queue.")
     var jobsConcurrency = 1
+    @Option(help: ArgumentHelp("PostgreSQL for jobs, cameras and track records, shared by every replica "
+                               + "(postgres://user:password@host:5432/db); default: SQLite under --data-dir. Or set VIDEO_TRACKER_DATABASE_URL.",
+                               valueName: "url"))
+    var databaseURL: String?
+    @Option(help: "This replica's name in the camera leases (default: host name and process id).")
+    var replicaId: String?
+    @Option(help: "Seconds a camera's lease lasts unrenewed: how soon another replica takes over a dead one's cameras.")
+    var cameraLeaseSeconds = 15.0
+    @Option(help: "Track records held in memory while the database is unreachable; past this the oldest are dropped (and counted).")
+    var recordBuffer = 500_000
+    @Option(help: "Delete track records older than this many days (hourly, in the background); default: keep them.")
+    var retentionDays: Double?
 
     func run() async throws {
         keepResidentMemoryFlat()
@@ -53,6 +65,20 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.dataDirectory = dataDir
         configuration.maxUploadBytes = maxUploadBytes
         configuration.jobsConcurrency = jobsConcurrency
+        let environment = ProcessInfo.processInfo.environment
+        configuration.databaseURL = databaseURL ?? environment["VIDEO_TRACKER_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let url = configuration.databaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
+            throw ValidationError("--database-url must be a postgres:// URL (SQLite is the default, under --data-dir); got \(url)")
+        }
+        configuration.replicaID = replicaId ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+        guard cameraLeaseSeconds >= 1, cameraLeaseSeconds <= 3600 else {
+            throw ValidationError("--camera-lease-seconds must be between 1 and 3600")
+        }
+        configuration.cameraLeaseSeconds = cameraLeaseSeconds
+        guard recordBuffer >= 1 else { throw ValidationError("--record-buffer must be at least 1") }
+        configuration.recordBufferCapacity = recordBuffer
+        if let retentionDays, !(retentionDays > 0) { throw ValidationError("--retention-days must be above 0") }
+        configuration.retentionDays = retentionDays
         var logger = Logger(label: "video-tracker")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         configuration.models = try await loadModels(logger: logger)

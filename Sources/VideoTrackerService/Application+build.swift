@@ -1,11 +1,12 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import VideoTracker
 import VideoTrackerStore
 
 /// Builds the HTTP service. Tests call this in-process; `video-tracker serve` runs it. It opens
-/// the job database under `configuration.dataDirectory` (creating it) and requeues jobs a
-/// stopped process left running, so it is async.
+/// the database (PostgreSQL when `databaseURL` is set, else SQLite under `dataDirectory`),
+/// requeues jobs a stopped process left running, and starts the cameras, so it is async.
 public func buildApplication(
     configuration: ServiceConfiguration,
     metrics: ServiceMetrics = ServiceMetrics(),
@@ -17,6 +18,7 @@ public func buildApplication(
         "/": [.get], "/static/:file": [.get],
         "/jobs": [.get, .post], "/jobs/:id": [.get, .delete],
         "/jobs/:id/video": [.get], "/jobs/:id/detections": [.get],
+        "/cameras": [.get, .post], "/cameras/:id": [.get, .patch, .delete], "/cameras/:id/tracks": [.get, .post],
     ])
     let router = Router()
     router.add(middleware: ErrorShapeMiddleware())
@@ -31,28 +33,66 @@ public func buildApplication(
     }
     router.get("/metrics") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
     }
     TrackController(configuration: configuration, metrics: metrics, limit: InFlightLimit(limit: configuration.maxInFlight))
         .addRoutes(to: router)
 
-    // The detection jobs are an addition to the tracker function: a data folder that cannot be
-    // made or opened (a read-only file system) leaves /run serving, and the jobs routes say why.
-    var queue: JobQueue?
+    // The database (jobs, cameras, track records) is an addition to the tracker function: one that
+    // cannot be opened (a read-only file system, PostgreSQL down at start) leaves /run serving,
+    // and the other routes say why.
+    var services: [any Service] = []
+    let database: StoreDatabase
     do {
-        queue = try await addJobRoutes(to: router, configuration: configuration, logger: logger)
+        database = try await openDatabase(configuration: configuration, logger: logger)
+        services.append(DatabaseCloser(database: database, logger: logger))
+    } catch {
+        let reason = "the database could not be opened (\(error))"
+        logger.error("\(reason)")
+        refuse(jobRoutes + cameraRoutes, on: router, code: "database_unavailable", reason)
+        return finish(router: router, services: [], configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+    }
+    do {
+        services.append(try await addJobRoutes(to: router, database: database, configuration: configuration, logger: logger))
     } catch {
         let reason = "detection jobs are unavailable: the data folder \(configuration.dataDirectory) could not be opened (\(error))"
         logger.error("\(reason)")
-        let unavailable = ErrorResponse(error: TrackingError(.internalFailure, code: "jobs_unavailable", reason),
-                                        status: .serviceUnavailable)
-        for path in ["/", "/static/:file", "/jobs", "/jobs/:id", "/jobs/:id/video", "/jobs/:id/detections"] {
-            router.get(RouterPath(path)) { _, _ -> Response in throw unavailable }
-        }
-        router.post("/jobs") { _, _ -> Response in throw unavailable }
-        router.delete("/jobs/:id") { _, _ -> Response in throw unavailable }
+        refuse(jobRoutes, on: router, code: "jobs_unavailable", reason)
     }
+    services += try await addCameraRoutes(to: router, database: database, configuration: configuration, metrics: metrics,
+                                          logger: logger)
+    return finish(router: router, services: services, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+}
 
+private let jobRoutes: [(HTTPRequest.Method, String)] = [
+    (.get, "/"), (.get, "/static/:file"), (.get, "/jobs"), (.get, "/jobs/:id"), (.get, "/jobs/:id/video"),
+    (.get, "/jobs/:id/detections"), (.post, "/jobs"), (.delete, "/jobs/:id"),
+]
+private let cameraRoutes: [(HTTPRequest.Method, String)] = [
+    (.get, "/cameras"), (.post, "/cameras"), (.get, "/cameras/:id"), (.patch, "/cameras/:id"), (.delete, "/cameras/:id"),
+    (.get, "/cameras/:id/tracks"), (.post, "/cameras/:id/tracks"),
+]
+
+/// Routes that answer 503 with `reason`: their part of the service could not start.
+private func refuse(_ routes: [(HTTPRequest.Method, String)], on router: Router<BasicRequestContext>, code: String, _ reason: String) {
+    let unavailable = ErrorResponse(error: TrackingError(.internalFailure, code: code, reason), status: .serviceUnavailable)
+    for (method, path) in routes {
+        router.on(RouterPath(path), method: method) { _, _ -> Response in throw unavailable }
+    }
+}
+
+/// PostgreSQL when configured (every replica shares it), else the SQLite file under the data folder.
+private func openDatabase(configuration: ServiceConfiguration, logger: Logger) async throws -> StoreDatabase {
+    if let url = configuration.databaseURL {
+        return try await StoreDatabase.openPostgreSQL(url: url, logger: logger)
+    }
+    let files = JobFiles(root: configuration.dataDirectory)
+    try files.prepare()
+    return try await StoreDatabase.openSQLite(path: files.databasePath, logger: logger)
+}
+
+private func finish(router: Router<BasicRequestContext>, services: [any Service], configuration: ServiceConfiguration,
+                    logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
     var app = Application(
         router: router,
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
@@ -60,26 +100,17 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
-    if let queue { app.addServices(queue) }
+    // Services stop in reverse order after the server: the cameras, the jobs, then the record
+    // writer's last flush, then the database.
+    app.addServices(services)
     return app
 }
 
-/// The detection jobs: their database and files, the queue that runs them, the API and the page.
-private func addJobRoutes(to router: Router<BasicRequestContext>, configuration: ServiceConfiguration,
-                          logger: Logger) async throws -> JobQueue {
+/// The detection jobs: their files, the queue that runs them, the API and the page.
+private func addJobRoutes(to router: Router<BasicRequestContext>, database: StoreDatabase,
+                          configuration: ServiceConfiguration, logger: Logger) async throws -> JobQueue {
     let files = JobFiles(root: configuration.dataDirectory)
     try files.prepare()
-    let database = try await StoreDatabase.openSQLite(path: files.databasePath, logger: logger)
-    do {
-        return try await addJobRoutes(to: router, database: database, files: files, configuration: configuration, logger: logger)
-    } catch {
-        try? await database.shutdown()
-        throw error
-    }
-}
-
-private func addJobRoutes(to router: Router<BasicRequestContext>, database: StoreDatabase, files: JobFiles,
-                          configuration: ServiceConfiguration, logger: Logger) async throws -> JobQueue {
     let store = JobStore(database: database)
     let detector = makeJobDetector(configuration: configuration)
     var fetch = HTTPSourceOptions()
@@ -102,4 +133,46 @@ private func addJobRoutes(to router: Router<BasicRequestContext>, database: Stor
     JobController(configuration: configuration, store: store, files: files, queue: queue, detector: detector, page: page)
         .addRoutes(to: router)
     return queue
+}
+
+/// The cameras: the API, the supervisor running this replica's share, the record writer, and
+/// the retention. Returned in the order they start (and stop in reverse).
+private func addCameraRoutes(to router: Router<BasicRequestContext>, database: StoreDatabase,
+                             configuration: ServiceConfiguration, metrics: ServiceMetrics,
+                             logger: Logger) async throws -> [any Service] {
+    let cameras = CameraStore(database: database)
+    let tracks = TrackStore(database: database)
+    let buffer = TrackRecordBuffer(capacity: configuration.recordBufferCapacity)
+    let writer = TrackWriter(buffer: buffer, store: tracks, logger: logger)
+    var settings = CameraSupervisor.Settings(replicaID: configuration.replicaID)
+    settings.leaseTTL = .milliseconds(Int64(configuration.cameraLeaseSeconds * 1000))
+    settings.models = configuration.models.directory
+    settings.inference = configuration.models.options
+    settings.inference.precision = configuration.detectorPrecision ?? .f32  // tracking: f32 (DetectorOptions.defaultPrecision)
+    let supervisor = CameraSupervisor(settings: settings, cameras: cameras, tracks: tracks, buffer: buffer, writer: writer,
+                                      logger: logger)
+    let names = configuration.models.directory.flatMap { try? ClassNames(contentsOfFile: $0 + "/" + ObjectDetector.namesFile) }
+    let controller = CameraController(configuration: configuration, cameras: cameras, tracks: tracks, supervisor: supervisor,
+                                      buffer: buffer, classNames: names)
+    controller.addRoutes(to: router)
+    TrackRecordController(cameras: controller).addRoutes(to: router)
+    metrics.watchCameras(supervisor: supervisor, buffer: buffer)
+    var services: [any Service] = [writer, supervisor]
+    if let days = configuration.retentionDays { services.append(RecordRetention(days: days, tracks: tracks, logger: logger)) }
+    return services
+}
+
+/// Closes the database when everything that uses it has stopped.
+struct DatabaseCloser: Service {
+    let database: StoreDatabase
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        // In a task of its own: NIO's thread pool refuses work from a cancelled one.
+        let database = database, logger = logger
+        await Task {
+            do { try await database.shutdown() } catch { logger.error("closing the database failed", metadata: ["error": "\(error)"]) }
+        }.value
+    }
 }

@@ -63,12 +63,6 @@ final class JobQueue: Service, Sendable {
         } onCancel: {
             self.shutDown()
         }
-        // The server stopped before this service (services stop in reverse order). Closing runs
-        // in a task of its own: NIO's thread pool refuses work from a cancelled one.
-        let database = database, logger = logger
-        await Task {
-            do { try await database.shutdown() } catch { logger.error("closing the job database failed", metadata: ["error": "\(error)"]) }
-        }.value
     }
 
     private func shutDown() {

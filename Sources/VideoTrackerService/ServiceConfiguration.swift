@@ -34,6 +34,16 @@ public struct ServiceConfiguration: Sendable {
     public var maxUploadBytes: Int64 = 2 << 30
     /// Detection jobs run at once; the rest wait in the queue.
     public var jobsConcurrency = 1
+    /// PostgreSQL shared by every replica; nil: SQLite under `dataDirectory`.
+    public var databaseURL: String?
+    /// This process's name in the camera leases.
+    public var replicaID = "replica-\(Int.random(in: 0..<1_000_000))"
+    /// A camera lease not renewed for this long goes to another replica.
+    public var cameraLeaseSeconds = 15.0
+    /// Track records waiting in memory while the database is unreachable, at most.
+    public var recordBufferCapacity = 500_000
+    /// Track records older than this are deleted in the background; nil keeps them.
+    public var retentionDays: Double?
 
     public init() {}
 }

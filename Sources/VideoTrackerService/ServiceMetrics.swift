@@ -1,5 +1,6 @@
 import Hummingbird
 import Prometheus
+import Synchronization
 import VideoTracker
 
 /// The service's Prometheus metrics, one registry per application (so tests can run several).
@@ -30,6 +31,56 @@ public final class ServiceMetrics: Sendable {
                               helpText: "Time from request to last frame of POST /run"),
             buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
                       .seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(45), .seconds(60)])
+    }
+
+    /// Reads the cameras' numbers when /metrics is asked (set by the camera supervisor).
+    private let cameraReading = Mutex<(@Sendable () -> [CameraMetrics])?>(nil)
+
+    struct CameraMetrics: Sendable {
+        var camera: String
+        var framesProcessed: Int
+        var framesPerSecond: Double
+        var lagSeconds: Double
+        var reconnects: Int
+        var recordsWritten: Int
+        var recordsDropped: Int
+        var recordsWaiting: Int
+    }
+
+    func watchCameras(supervisor: CameraSupervisor, buffer: TrackRecordBuffer) {
+        cameraReading.withLock { reading in
+            reading = { [weak supervisor] in
+                guard let supervisor else { return [] }
+                return supervisor.runningIDs.compactMap { id in
+                    guard let local = supervisor.local(id) else { return nil }
+                    let counts = buffer.counts(camera: id)
+                    return CameraMetrics(camera: id, framesProcessed: local.counters.framesProcessed,
+                                         framesPerSecond: local.counters.framesPerSecond, lagSeconds: local.counters.lagSeconds,
+                                         reconnects: local.counters.reconnects, recordsWritten: counts.written,
+                                         recordsDropped: counts.dropped, recordsWaiting: counts.pending)
+                }
+            }
+        }
+    }
+
+    /// The registry's text, the cameras' gauges set first (per camera this replica runs).
+    func exposition() -> [UInt8] {
+        for camera in cameraReading.withLock({ $0 })?() ?? [] {
+            let labels = [("camera", camera.camera)]
+            func gauge(_ name: String, _ help: String, _ value: Double) {
+                registry.makeGauge(descriptor: .init(namespace: "video_tracker", metricName: name, unitName: "",
+                                                     helpText: help), labels: labels).set(value)
+            }
+            gauge("camera_frames_processed", "Frames a camera processed since this replica started it", Double(camera.framesProcessed))
+            gauge("camera_fps", "Frames a second a camera processes now", camera.framesPerSecond)
+            gauge("camera_lag_seconds", "How far a live camera's last processed frame is behind its capture", camera.lagSeconds)
+            gauge("camera_reconnects", "Reconnects of a camera's stream since this replica started it", Double(camera.reconnects))
+            gauge("camera_records_written", "Track records of a camera stored since this replica started", Double(camera.recordsWritten))
+            gauge("camera_records_dropped", "Track records dropped: the memory bound was reached while the database was down",
+                  Double(camera.recordsDropped))
+            gauge("camera_records_waiting", "Track records in memory waiting for the database", Double(camera.recordsWaiting))
+        }
+        return registry.emitToBuffer()
     }
 
     func countRequest(path: String, status: Int) {

@@ -73,7 +73,7 @@ public struct MOTRows: Sendable {
     }
 
     /// Shortest text that reads back as `value`; whole numbers without ".0", as MOT files write them.
-    static func text(_ value: Double) -> String {
+    public static func text(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15, !(value == 0 && value.sign == .minus) {
             return String(Int64(value))
         }
