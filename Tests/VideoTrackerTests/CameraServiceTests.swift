@@ -127,7 +127,10 @@ struct CameraServiceTests {
         stream = try CameraSessionTests.LiveServer(port: port, from: 30, seconds: 90)
         let resumed = try await Self.postJSON(service.baseURL + "/cameras/\(id)", ["paused": false], method: "PATCH")
         #expect(resumed.status == 200, "\(resumed.text)")
-        try await Self.waitFor(service, id, "live again with new records") { $0["status"] as? String == "live" && Self.written($0) >= 50 }
+        let writtenAtPause = Self.written(try await Self.camera(service, id))
+        try await Self.waitFor(service, id, "live again with 50 new records") {
+            $0["status"] as? String == "live" && Self.written($0) >= writtenAtPause + 50
+        }
         let after = try await Self.records(service, id).filter { ($0["time"] as? String ?? "") > pausedAt }
         #expect(!after.isEmpty)
         let reused = after.filter { ($0["track_id"] as? NSNumber)?.int64Value ?? 0 <= largest }
