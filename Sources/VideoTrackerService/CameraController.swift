@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Synchronization
 import VideoTracker
 import VideoTrackerStore
 
@@ -51,8 +52,31 @@ struct CameraController: Sendable {
         return json(["cameras": all.map { view($0) }])
     }
 
+    /// How long a camera's status waits for the database. PostgreSQL's pool waits for a server
+    /// that went away (a minute, until its circuit breaker trips) rather than failing at once.
+    static let statusReadLimit: Duration = .seconds(3)
+
     private func show(context: BasicRequestContext) async throws -> Response {
-        json(view(try await camera(context)))
+        let id = try context.parameters.require("id")
+        let cameras = cameras
+        let failure: any Error
+        do {
+            if let read = try await answer(within: Self.statusReadLimit, { try await cameras.camera(id: id) }) {
+                guard let camera = read else { throw Self.notFound(id) }
+                return json(view(camera))
+            }
+            failure = TrackingError(.internalFailure, code: "database_unavailable", "the database did not answer")
+        } catch let error as TrackingError {
+            throw error
+        } catch {
+            failure = error
+        }
+        // The database is unreachable: a camera running here is still shown, from memory.
+        guard let camera = supervisor.localRecord(id) else {
+            throw ErrorResponse(error: TrackingError(.internalFailure, code: "database_unavailable",
+                                                     "the database cannot be read: \(failure)"), status: .serviceUnavailable)
+        }
+        return json(view(camera))
     }
 
     private func change(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -85,7 +109,8 @@ struct CameraController: Sendable {
     }
 
     private func view(_ camera: CameraRecord) -> CameraView {
-        CameraView(camera, local: supervisor.local(camera.id), counts: buffer.counts(camera: camera.id))
+        CameraView(camera, local: supervisor.local(camera.id), counts: buffer.counts(camera: camera.id),
+                   storeError: supervisor.writer.storeFailure)
     }
 
     static func notFound(_ id: String) -> TrackingError {
@@ -124,6 +149,13 @@ struct CameraView: Encodable {
         var written: Int
         var dropped: Int
         var waiting: Int
+        /// Why this replica's last write failed (the database unreachable, its disk full), while it fails.
+        var storeError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case written, dropped, waiting
+            case storeError = "store_error"
+        }
     }
 
     var id: String
@@ -151,7 +183,8 @@ struct CameraView: Encodable {
         case statusReason = "status_reason", createdAt = "created_at", updatedAt = "updated_at"
     }
 
-    init(_ camera: CameraRecord, local: (status: CameraStatus, counters: CameraCounters)?, counts: TrackRecordBuffer.CameraCounts) {
+    init(_ camera: CameraRecord, local: (status: CameraStatus, counters: CameraCounters)?, counts: TrackRecordBuffer.CameraCounts,
+         storeError: String? = nil) {
         id = camera.id
         name = camera.name
         url = camera.url
@@ -169,7 +202,7 @@ struct CameraView: Encodable {
                  lagSeconds: (counters.lagSeconds * 1000).rounded() / 1000, reconnects: counters.reconnects,
                  lastFrameTime: counters.lastFrameTime.map { TimeParameter.text(Date(timeIntervalSince1970: Double($0) / 1e6)) })
         }
-        records = Records(written: counts.written, dropped: counts.dropped, waiting: counts.pending)
+        records = Records(written: counts.written, dropped: counts.dropped, waiting: counts.pending, storeError: storeError)
         createdAt = TimeParameter.text(Date(timeIntervalSince1970: Double(camera.createdAt) / 1000))
         updatedAt = TimeParameter.text(Date(timeIntervalSince1970: Double(camera.updatedAt) / 1000))
         links = ["self": "/cameras/\(camera.id)", "tracks": "/cameras/\(camera.id)/tracks"]
@@ -180,4 +213,35 @@ func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: H
     var fields = headers
     fields[.contentType] = "application/json"
     return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: JobJSON.encode(value) + "\n")))
+}
+
+/// `body`'s result, or nil when it has none within `limit`; the work goes on unawaited (a query
+/// waiting for a database that went away is not cancellable in every driver).
+func answer<T: Sendable>(within limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+    let once = Once()
+    return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T?, any Error>) in
+        let work = Task {
+            let result = await Result { try await body() }
+            if once.claim() { continuation.resume(with: result.map { $0 }) }
+        }
+        Task {
+            try? await Task.sleep(for: limit)
+            if once.claim() {
+                work.cancel()
+                continuation.resume(returning: nil)
+            }
+        }
+    }
+}
+
+/// True for the first caller only.
+final class Once: Sendable {
+    private let taken = Mutex(false)
+
+    func claim() -> Bool {
+        taken.withLock { taken in
+            defer { taken = true }
+            return !taken
+        }
+    }
 }

@@ -24,6 +24,8 @@ final class CameraSupervisor: Service, Sendable {
 
     /// What this replica knows of a camera it runs (the database has the rest).
     struct Running: Sendable {
+        /// The row as it was claimed: what the API shows while the database cannot be read.
+        var camera: CameraRecord
         var session: CameraSession
         var status: CameraStatus = .connecting
         /// The status as last written to the database.
@@ -58,6 +60,9 @@ final class CameraSupervisor: Service, Sendable {
         guard let camera = running.withLock({ $0[id] }) else { return nil }
         return (camera.status, camera.session.counters)
     }
+
+    /// The row of a camera this replica runs, as claimed.
+    func localRecord(_ id: String) -> CameraRecord? { running.withLock { $0[id]?.camera } }
 
     var runningIDs: [String] { running.withLock { Array($0.keys).sorted() } }
 
@@ -114,7 +119,7 @@ final class CameraSupervisor: Service, Sendable {
             }, onStatus: { [weak self] status in
                 self?.statusChanged(id, status)
             })
-            running.withLock { $0[id] = Running(session: session) }
+            running.withLock { $0[id] = Running(camera: camera, session: session) }
             session.start()
             logger.notice("camera started", metadata: ["camera": "\(id)", "url": "\(url)", "first_track_id": "\(options.firstTrackID)"])
         } catch {

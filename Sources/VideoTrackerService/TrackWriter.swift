@@ -17,7 +17,10 @@ final class TrackWriter: Service, Sendable {
     let logger: Logger
     /// Why the last write failed, nil while the store takes them (shown in camera statuses).
     private let failure = Mutex<String?>(nil)
-    private let stopping = Mutex(false)
+    /// When the write in flight began: PostgreSQL's pool waits for the server to come back rather
+    /// than failing, so a write that takes this long is reported as the store not answering.
+    private let writeBegan = Mutex<ContinuousClock.Instant?>(nil)
+    static let unansweredAfter: Duration = .seconds(5)
 
     init(buffer: TrackRecordBuffer, store: TrackStore, logger: Logger) {
         self.buffer = buffer
@@ -25,7 +28,12 @@ final class TrackWriter: Service, Sendable {
         self.logger = logger
     }
 
-    var storeFailure: String? { failure.withLock { $0 } }
+    var storeFailure: String? {
+        if let failed = failure.withLock({ $0 }) { return failed }
+        guard let began = writeBegan.withLock({ $0 }), ContinuousClock.now - began > Self.unansweredAfter else { return nil }
+        let seconds = Int((ContinuousClock.now - began) / .seconds(1))
+        return "the database has not answered a write for \(seconds) s"
+    }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -46,6 +54,8 @@ final class TrackWriter: Service, Sendable {
         while true {
             let batch = buffer.take(upTo: Self.batchSize)
             if batch.isEmpty { return true }
+            writeBegan.withLock { $0 = .now }
+            defer { writeBegan.withLock { $0 = nil } }
             do {
                 _ = try await store.write(batch)
                 buffer.written(batch)

@@ -66,7 +66,7 @@ struct CameraServiceTests {
         let folder = temporaryFolder("camera-live")
         defer { try? FileManager.default.removeItem(at: folder) }
         let port = try freePort()
-        var stream: CameraSessionTests.LiveServer? = try CameraSessionTests.LiveServer(port: port, from: 0, seconds: 120)
+        var stream: CameraSessionTests.LiveServer? = try CameraSessionTests.LiveServer(port: port, from: 0, seconds: 120, loop: true)
         defer { stream?.kill() }
         let service = try await Self.service(dataDirectory: folder)
 
@@ -124,7 +124,7 @@ struct CameraServiceTests {
 
         // Resumed (the stream server takes one client: a new one for the new connection).
         stream?.kill()
-        stream = try CameraSessionTests.LiveServer(port: port, from: 30, seconds: 90)
+        stream = try CameraSessionTests.LiveServer(port: port, from: 30, seconds: 90, loop: true)
         let resumed = try await Self.postJSON(service.baseURL + "/cameras/\(id)", ["paused": false], method: "PATCH")
         #expect(resumed.status == 200, "\(resumed.text)")
         let writtenAtPause = Self.written(try await Self.camera(service, id))
@@ -149,7 +149,7 @@ struct CameraServiceTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try await Self.databaseURL(kind)
         let ports = [try freePort(), try freePort()]
-        var streams = try ports.map { try CameraSessionTests.LiveServer(port: $0, from: 0, seconds: 120) }
+        var streams = try ports.map { try CameraSessionTests.LiveServer(port: $0, from: 0, seconds: 120, loop: true) }
         defer { streams.forEach { $0.kill() } }
         let first = try await Self.service(dataDirectory: folder, database: database)
         var ids: [String] = []
@@ -167,7 +167,7 @@ struct CameraServiceTests {
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
         streams.forEach { $0.kill() }
-        streams = try ports.map { try CameraSessionTests.LiveServer(port: $0, from: 40, seconds: 80) }
+        streams = try ports.map { try CameraSessionTests.LiveServer(port: $0, from: 40, seconds: 80, loop: true) }
 
         let second = try await Self.service(dataDirectory: folder, database: database)
         for id in ids {
@@ -185,6 +185,134 @@ struct CameraServiceTests {
         }
         second.stop()
         await Self.dropDatabase(database)
+    }
+
+    // MARK: - Replicas and failures
+
+    @Test("two replicas on one PostgreSQL share two cameras one each; the one killed, its camera moves to the other within the lease and goes on with new records",
+          .timeLimit(.minutes(10)))
+    func replicasShareCameras() async throws {
+        let database = try await Self.databaseURL(.postgresql)
+        let folders = [temporaryFolder("replica-a"), temporaryFolder("replica-b")]
+        defer { folders.forEach { try? FileManager.default.removeItem(at: $0) } }
+        let ports = [try freePort(), try freePort()]
+        var streams = try ports.map { try CameraSessionTests.LiveServer(port: $0, from: 0, seconds: 150, loop: true) }
+        defer { streams.forEach { $0.kill() } }
+        let a = try await Self.service(dataDirectory: folders[0], database: database, extra: ["--replica-id", "replica-a"])
+        let b = try await Self.service(dataDirectory: folders[1], database: database, extra: ["--replica-id", "replica-b"])
+        try await Task.sleep(for: .seconds(2))  // both have heartbeats: the fair share is one camera each
+        var ids: [String] = []
+        for (index, port) in ports.enumerated() {
+            let created = try await Self.postJSON(a.baseURL + "/cameras",
+                                                  ["name": "camera \(index)", "url": "http://127.0.0.1:\(port)/live.ts", "fps": 4])
+            ids.append(try #require(created.json?["id"] as? String, "\(created.text)"))
+        }
+        var holders: [String: String] = [:]
+        for id in ids {
+            let live = try await Self.waitFor(b, id, "live, held by a replica") { $0["status"] as? String == "live" && $0["replica"] is String }
+            holders[id] = live["replica"] as? String
+        }
+        #expect(Set(holders.values) == ["replica-a", "replica-b"], "one camera each: \(holders)")
+        let moving = try #require(holders.first { $0.value == "replica-a" }?.key)
+        let before = Self.rows(try await Self.records(b, moving))
+
+        kill(a.process.processIdentifier, SIGKILL)
+        a.process.waitUntilExit()
+        // Its stream server served the dead replica: a new one for the next reader.
+        let index = ids.firstIndex(of: moving)!
+        streams[index].kill()
+        streams[index] = try CameraSessionTests.LiveServer(port: ports[index], from: 50, seconds: 100, loop: true)
+        let moved = try await Self.waitFor(b, moving, upTo: 120, "taken over by replica-b with new records") {
+            $0["replica"] as? String == "replica-b" && $0["status"] as? String == "live" && Self.written($0) >= 20
+        }
+        #expect(moved["live"] is [String: Any], "replica-b runs it now: \(moved)")
+        let after = Self.rows(try await Self.records(b, moving))
+        #expect(before.isSubset(of: after) && after.count > before.count)
+        b.stop()
+        await Self.dropDatabase(database)
+    }
+
+    @Test("PostgreSQL stopped for 10 s under a streaming camera: it keeps processing, records wait in memory (store_error says why), and all are written when the database returns",
+          .timeLimit(.minutes(10)))
+    func databaseOutage() async throws {
+        let server = try await PostgresServer.startOwn()
+        let database = server.url(database: try await server.createDatabase())
+        let folder = temporaryFolder("camera-outage")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let port = try freePort()
+        let stream = try CameraSessionTests.LiveServer(port: port, from: 0, seconds: 120, loop: true)
+        defer { stream.kill() }
+        let service = try await Self.service(dataDirectory: folder, database: database)
+        defer { service.stop() }
+        let created = try await Self.postJSON(service.baseURL + "/cameras", ["name": "outage", "url": "http://127.0.0.1:\(port)/live.ts", "fps": 4])
+        let id = try #require(created.json?["id"] as? String, "\(created.text)")
+        try await Self.waitFor(service, id, "live with records") { $0["status"] as? String == "live" && Self.written($0) >= 40 }
+
+        try await server.stop()
+        let stoppedAt = Date()
+        let waiting = try await Self.waitFor(service, id, upTo: 60, "records waiting, the store's error shown") {
+            let records = $0["records"] as? [String: Any]
+            return (records?["waiting"] as? Int ?? 0) > 20 && records?["store_error"] is String
+        }
+        let processedDuring = ((waiting["live"] as? [String: Any])?["frames_processed"] as? Int) ?? 0
+        let remaining = 10 - Date().timeIntervalSince(stoppedAt)
+        if remaining > 0 { try await Task.sleep(for: .seconds(remaining)) }
+        let later = try await Self.camera(service, id)
+        #expect(((later["live"] as? [String: Any])?["frames_processed"] as? Int ?? 0) > processedDuring, "processing goes on: \(later), at first \(waiting)")
+        try await server.resume()
+        let resumedAt = Date()
+        let drained = try await Self.waitFor(service, id, upTo: 120, "the waiting records written") {
+            let records = $0["records"] as? [String: Any]
+            return records?["waiting"] as? Int == 0 && records?["store_error"] == nil
+        }
+        print("database outage: the waiting records were written \(Int(Date().timeIntervalSince(resumedAt))) s after the database returned")
+        #expect((drained["records"] as? [String: Any])?["dropped"] as? Int == 0)
+        // The outage left no hole: stored frames are at most 2 s apart through it.
+        let times = try await Self.records(service, id).compactMap { $0["time"] as? String }.compactMap(Self.date)
+        let during = Set(times.filter { $0 > stoppedAt && $0 < stoppedAt.addingTimeInterval(10) }.map { Int($0.timeIntervalSince1970) })
+        #expect(during.count >= 8, "records from \(during.count) of the 10 seconds the database was down")
+    }
+
+    @Test("SQLite's disk full under a streaming camera: the service stays up, the camera shows the store's error with records waiting, and writes again once there is room",
+          .timeLimit(.minutes(10)))
+    func diskFull() async throws {
+        let mountPoint = temporaryFolder("camera-tmpfs")
+        defer { try? FileManager.default.removeItem(at: mountPoint) }
+        let launcher = ["/usr/bin/unshare", "-Urm", "/bin/sh", "-c", "mount -t tmpfs -o size=20m tmpfs \"$0\" && exec \"$@\"", mountPoint.path]
+        let port = try freePort()
+        let stream = try CameraSessionTests.LiveServer(port: port, from: 0, seconds: 120, loop: true)
+        defer { stream.kill() }
+        let service = try await ServiceProcess(arguments: ["--models", TestData.models, "--allow-private-networks",
+                                                          "--data-dir", mountPoint.path], launcher: launcher)
+        defer { service.stop() }
+        let inside = URL(fileURLWithPath: "/proc/\(service.process.processIdentifier)/root" + mountPoint.path)
+        let created = try await Self.postJSON(service.baseURL + "/cameras", ["name": "full", "url": "http://127.0.0.1:\(port)/live.ts", "fps": 4])
+        let id = try #require(created.json?["id"] as? String, "\(created.text)")
+        try await Self.waitFor(service, id, "live with records") { $0["status"] as? String == "live" && Self.written($0) >= 20 }
+
+        let filler = inside.appendingPathComponent("filler")
+        try FileManager.default.createDirectory(at: filler, withIntermediateDirectories: true)
+        var chunks = 0
+        while (try? Data(repeating: 7, count: 1 << 18).write(to: filler.appendingPathComponent("\(chunks)"))) != nil { chunks += 1 }
+        let full = try await Self.waitFor(service, id, upTo: 120, "the store's error shown with records waiting") {
+            let records = $0["records"] as? [String: Any]
+            return (records?["waiting"] as? Int ?? 0) > 0 && records?["store_error"] is String
+        }
+        #expect(full["status"] as? String == "live", "the camera keeps processing: \(full)")
+        #expect(try await httpBytes(service.baseURL + "/healthz").status == 200)
+
+        try FileManager.default.removeItem(at: filler)
+        try await Self.waitFor(service, id, upTo: 120, "written again") {
+            let records = $0["records"] as? [String: Any]
+            return records?["waiting"] as? Int == 0 && records?["store_error"] == nil
+        }
+        #expect(try await Self.records(service, id).count >= 20)
+    }
+
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 
     // MARK: - Import and export
@@ -316,3 +444,4 @@ struct CameraServiceTests {
         await (try? PostgresServer.shared())?.dropDatabase(String(name))
     }
 }
+

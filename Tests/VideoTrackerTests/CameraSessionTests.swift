@@ -207,9 +207,11 @@ struct CameraSessionTests {
     final class LiveServer: @unchecked Sendable {
         let process = Process()
 
-        init(port: Int, from start: Double, seconds: Double) throws {
+        /// `loop`: vtest.avi (80 s) again and again, for a stream that must outlast it.
+        init(port: Int, from start: Double, seconds: Double, loop: Bool = false) throws {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-            process.arguments = ["-hide_banner", "-loglevel", "error", "-re", "-ss", String(start), "-i", TestData.vtest,
+            process.arguments = ["-hide_banner", "-loglevel", "error", "-re"] + (loop ? ["-stream_loop", "-1"] : [])
+                + ["-ss", String(start), "-i", TestData.vtest,
                                  "-t", String(seconds), "-an", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
                                  "-g", "10", "-output_ts_offset", String(start), "-f", "mpegts", "-listen", "1",
                                  "http://127.0.0.1:\(port)/live.ts"]

@@ -20,6 +20,18 @@ final class PostgresServer: Sendable {
     static func shared() async throws -> PostgresServer { try await started.value }
     private static let started = Task { try await PostgresServer.start() }
 
+    /// A server of its own, for a test that stops and starts it (the shared one must stay up).
+    static func startOwn() async throws -> PostgresServer { try await start() }
+
+    /// Stops the server (fast shutdown: clients are disconnected); `resume` starts it again.
+    func stop() async throws {
+        try await run(binaries + "/pg_ctl", ["-D", dataFolder, "-m", "fast", "-w", "stop"], asServerUser: true)
+    }
+
+    func resume() async throws { try await startServer() }
+
+    private var dataFolder: String { folder.appendingPathComponent("data").path }
+
     var socketFolder: String { folder.appendingPathComponent("socket").path }
 
     /// A URL for `database` over TCP.
@@ -63,7 +75,7 @@ final class PostgresServer: Sendable {
     }
 
     private func startCluster() async throws {
-        let data = folder.appendingPathComponent("data").path
+        let data = dataFolder
         try FileManager.default.createDirectory(atPath: socketFolder, withIntermediateDirectories: true)
         if getuid() == 0 {
             let nobody = getpwnam("nobody")!.pointee
@@ -72,6 +84,11 @@ final class PostgresServer: Sendable {
         watchForExit()
         try await run(binaries + "/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
                       asServerUser: true)
+        try await startServer()
+    }
+
+    private func startServer() async throws {
+        let data = dataFolder
         // fsync off: the cluster is thrown away at the end; a test never needs it to survive a crash.
         let options = "-c listen_addresses=127.0.0.1 -p \(port) -k \(socketFolder) -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         // Through bash, which closes every descriptor past stderr first: Foundation's Process
