@@ -19,6 +19,7 @@ public func buildApplication(
         "/jobs": [.get, .post], "/jobs/:id": [.get, .delete],
         "/jobs/:id/video": [.get], "/jobs/:id/detections": [.get],
         "/cameras": [.get, .post], "/cameras/:id": [.get, .patch, .delete], "/cameras/:id/tracks": [.get, .post],
+        "/cameras/:id/live.jpg": [.get],
     ])
     let router = Router()
     router.add(middleware: ErrorShapeMiddleware())

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Synchronization
 import VideoTracker
@@ -22,6 +23,24 @@ struct CameraController: Sendable {
         router.get("/cameras/:id") { _, context in try await show(context: context) }
         router.patch("/cameras/:id") { request, context in try await change(request, context: context) }
         router.delete("/cameras/:id") { request, context in try await remove(request, context: context) }
+        router.get("/cameras/:id/live.jpg") { _, context in try await livePicture(context: context) }
+    }
+
+    /// The camera's latest annotated frame, from the replica running it: 404 `no_live_frame`
+    /// until one has been drawn (asking starts the drawing: poll it).
+    private func livePicture(context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard supervisor.local(id) != nil else {
+            if try await cameras.camera(id: id) == nil { throw Self.notFound(id) }
+            throw TrackingError(.notFound, code: "no_live_frame", "camera \(id) is not running on this replica (paused, ended, "
+                                + "not yet started, or another replica runs it)")
+        }
+        guard let picture = supervisor.liveView.picture(camera: id) else {
+            throw TrackingError(.notFound, code: "no_live_frame", "no frame of camera \(id) yet: ask again in a moment")
+        }
+        return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "no-store",
+                                               HTTPField.Name("X-Frame-Time")!: CSVRecords.time(picture.timeMicroseconds)],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: picture.jpeg)))
     }
 
     private func create(_ request: Request, context: BasicRequestContext) async throws -> Response {

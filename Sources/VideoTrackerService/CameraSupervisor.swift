@@ -37,6 +37,7 @@ final class CameraSupervisor: Service, Sendable {
     let tracks: TrackStore
     let buffer: TrackRecordBuffer
     let writer: TrackWriter
+    let liveView = LiveView()
     let logger: Logger
     private let running = Mutex<[String: Running]>([:])
     private let detector = Mutex<ObjectDetector?>(nil)
@@ -113,9 +114,13 @@ final class CameraSupervisor: Service, Sendable {
             options.detectEvery = camera.everyFrames
             options.classes = camera.classes
             options.firstTrackID = Int(try await tracks.maxTrackID(camera: camera.id) ?? 0) + 1
-            let id = camera.id, buffer = buffer
+            let id = camera.id, buffer = buffer, liveView = liveView
+            let annotator = Annotator(classNames: detector.classNames.names)
+            // One encoder per session: it is used by the session's processing thread only.
+            let encoder = SessionJPEGEncoder()
             let session = try CameraSession(url: url, detector: detector, options: options, sink: { frame in
                 buffer.append(Self.records(of: frame, camera: id))
+                liveView.frame(frame, camera: id, annotator: annotator, encoder: encoder.encoder)
             }, onStatus: { [weak self] status in
                 self?.statusChanged(id, status)
             })
@@ -203,4 +208,9 @@ final class CameraSupervisor: Service, Sendable {
                                score: Double(detections.scores[index]))
         }
     }
+}
+
+/// A JPEG encoder owned by one session's processing thread (the sink runs there only, in order).
+final class SessionJPEGEncoder: @unchecked Sendable {
+    let encoder = JPEGEncoder(quality: 75)
 }

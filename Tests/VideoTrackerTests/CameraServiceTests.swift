@@ -84,6 +84,18 @@ struct CameraServiceTests {
         #expect((counters["frames_processed"] as? Int ?? 0) > 0)
         #expect(live["replica"] as? String != nil)
 
+        // The live view: asking starts the drawing, the next frames come annotated, as JPEG.
+        var picture = try await httpBytes(service.baseURL + "/cameras/\(id)/live.jpg")
+        let giveUp = ContinuousClock.now + .seconds(60)
+        while picture.status == 404, picture.errorCode == "no_live_frame", ContinuousClock.now < giveUp {
+            try await Task.sleep(for: .milliseconds(250))
+            picture = try await httpBytes(service.baseURL + "/cameras/\(id)/live.jpg")
+        }
+        #expect(picture.status == 200 && picture.headers["content-type"] == "image/jpeg", "\(picture.status) \(picture.text.prefix(200))")
+        #expect(picture.body.starts(with: [0xFF, 0xD8]))
+        let probed = try await ffprobe(picture.body)
+        #expect(probed.contains("codec_name=mjpeg") && probed.contains("width=768") && probed.contains("height=576"), "\(probed)")
+
         let records = try await Self.records(service, id)
         #expect(records.count >= 200)
         // Each record: a person's box inside the 768x576 picture, at a time and frame of the camera's 5 fps.
