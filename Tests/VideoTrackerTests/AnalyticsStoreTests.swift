@@ -186,6 +186,29 @@ struct AnalyticsStoreTests {
         }
     }
 
+    @Test("hours across a change of offset: Australia/Lord_Howe leaves summer time (+11:00 to +10:30) at 2026-04-04T15:00Z; the local 01:00 comes twice, once at 14:00Z, once at 14:30Z", arguments: kinds)
+    func hoursAcrossTransition(kind: StoreDatabase.Kind) async throws {
+        try await TestDatabase.with(kind) { database in
+            let transition: Int64 = 1_775_314_800_000_000  // 2026-04-04T15:00:00Z
+            let minute: Int64 = 60_000_000
+            // One track at 14:45Z (01:45 +11:00), two at 15:10Z (01:40 +10:30), three at 15:35Z (02:05 +10:30).
+            var records: [TrackRecord] = []
+            for (frame, (offset, tracks)) in [(-15 * minute, 1), (10 * minute, 2), (35 * minute, 3)].enumerated() {
+                for track in 0..<tracks {
+                    records.append(TrackRecord(cameraID: "howe", trackID: Int64(track), timeMicroseconds: transition + offset,
+                                               frame: Int64(frame), classID: 0, x: 0, y: 0, width: 10, height: 10, score: 1))
+                }
+            }
+            try await TrackStore(database: database).write(records)
+            let howe = ClockHours(timeZone: TimeZone(identifier: "Australia/Lord_Howe")!)
+            let crowd = try await TrackAnalytics(database: database).crowdHours(.init(camera: "howe"), hours: howe)
+            #expect(crowd.map(\.hourStart) == [transition - 60 * minute, transition - 30 * minute, transition + 30 * minute])
+            #expect(crowd.map(\.maxCount) == [1, 2, 3])
+            #expect(crowd.map { howe.text(hourStart: $0.hourStart) }
+                    == ["2026-04-05T01:00:00+11:00", "2026-04-05T01:00:00+10:30", "2026-04-05T02:00:00+10:30"])
+        }
+    }
+
     @Test("saved zones: saved, replaced by name, listed in name order, deleted; deleting the camera deletes them", arguments: kinds)
     func savedZones(kind: StoreDatabase.Kind) async throws {
         try await TestDatabase.with(kind) { database in

@@ -49,12 +49,18 @@ public struct ClockHours: Sendable {
         return "((\(unsafeRaw: column) + \(offset)) / \(bind: Self.hour)) * \(bind: Self.hour) - (\(offset))"
     }
 
-    /// An hour's start as ISO 8601 in the zone's own offset: `2026-11-21T08:00:00Z` in UTC,
-    /// `2026-11-21T14:00:00+05:30` in Asia/Kolkata.
+    /// An hour's start as ISO 8601 in the zone's offset of that hour: `2026-11-21T08:00:00Z` in UTC,
+    /// `2026-11-21T14:00:00+05:30` in Asia/Kolkata. The offset is the one that makes the start a
+    /// whole local hour: where a zone moves by half an hour (Australia/Lord_Howe), the hour after
+    /// the change can start before it (01:00 +10:30 is 14:30Z, the change at 15:00Z).
     public func text(hourStart: Int64) -> String {
+        let seconds = hourStart / 1_000_000
+        let start = Date(timeIntervalSince1970: Double(seconds))
+        let candidates = [timeZone.secondsFromGMT(for: start), timeZone.secondsFromGMT(for: start.addingTimeInterval(3599))]
+        let offset = candidates.first { ((seconds + Int64($0)) % 3600 + 3600) % 3600 == 0 } ?? candidates[0]
         let formatter = ISO8601DateFormatter()
-        formatter.timeZone = timeZone
+        formatter.timeZone = TimeZone(secondsFromGMT: offset)
         formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(hourStart) / 1e6))
+        return formatter.string(from: start)
     }
 }

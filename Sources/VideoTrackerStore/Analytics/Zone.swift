@@ -67,6 +67,12 @@ public struct Zone: Sendable, Equatable {
             }
         }
         let odd: SQLQueryString = crossings.isEmpty ? "1 = 0" : "(\(crossings.joined(separator: " + "))) % 2 = 1"
-        return "(\(onEdge.joined(separator: " OR ")) OR \(odd))"
+        // The bounding box first (exact, boundary included): most positions are rejected by four comparisons.
+        let xs = points.map(\.x), ys = points.map(\.y)
+        let box: SQLQueryString = """
+            \(px) >= \(bind: xs.min() ?? 0) AND \(px) <= \(bind: xs.max() ?? 0) \
+            AND \(py) >= \(bind: ys.min() ?? 0) AND \(py) <= \(bind: ys.max() ?? 0)
+            """
+        return "(\(box) AND (\(onEdge.joined(separator: " OR ")) OR \(odd)))"
     }
 }
