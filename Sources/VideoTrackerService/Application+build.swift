@@ -20,6 +20,9 @@ public func buildApplication(
         "/jobs/:id/video": [.get], "/jobs/:id/detections": [.get],
         "/cameras": [.get, .post], "/cameras/:id": [.get, .patch, .delete], "/cameras/:id/tracks": [.get, .post],
         "/cameras/:id/live.jpg": [.get],
+        "/cameras/:id/zone": [.get], "/cameras/:id/zones": [.get, .post], "/cameras/:id/zones/:name": [.get, .delete],
+        "/cameras/:id/crowd": [.get], "/cameras/:id/stays/top": [.get], "/cameras/:id/heatmap.json": [.get],
+        "/cameras/:id/trajectories.json": [.get],
     ])
     let router = Router()
     router.add(middleware: ErrorShapeMiddleware())
@@ -72,6 +75,9 @@ private let jobRoutes: [(HTTPRequest.Method, String)] = [
 private let cameraRoutes: [(HTTPRequest.Method, String)] = [
     (.get, "/cameras"), (.post, "/cameras"), (.get, "/cameras/:id"), (.patch, "/cameras/:id"), (.delete, "/cameras/:id"),
     (.get, "/cameras/:id/tracks"), (.post, "/cameras/:id/tracks"),
+    (.get, "/cameras/:id/zone"), (.get, "/cameras/:id/zones"), (.post, "/cameras/:id/zones"), (.get, "/cameras/:id/zones/:name"),
+    (.delete, "/cameras/:id/zones/:name"), (.get, "/cameras/:id/crowd"), (.get, "/cameras/:id/stays/top"),
+    (.get, "/cameras/:id/heatmap.json"), (.get, "/cameras/:id/trajectories.json"),
 ]
 
 /// Routes that answer 503 with `reason`: their part of the service could not start.
@@ -157,6 +163,9 @@ private func addCameraRoutes(to router: Router<BasicRequestContext>, database: S
                                       buffer: buffer, classNames: names)
     controller.addRoutes(to: router)
     TrackRecordController(cameras: controller).addRoutes(to: router)
+    let zones = ZoneController(cameras: controller, zones: ZoneStore(database: database))
+    zones.addRoutes(to: router)
+    AnalyticsController(cameras: controller, analytics: TrackAnalytics(database: database), zones: zones).addRoutes(to: router)
     metrics.watchCameras(supervisor: supervisor, buffer: buffer)
     var services: [any Service] = [writer, supervisor]
     if let days = configuration.retentionDays { services.append(RecordRetention(days: days, tracks: tracks, logger: logger)) }

@@ -71,6 +71,7 @@ public struct CameraStore: Sendable {
             if purgeRecords {
                 try await transaction.raw("DELETE FROM track_records WHERE camera_id = \(bind: id)").run()
             }
+            try await transaction.raw("DELETE FROM camera_zones WHERE camera_id = \(bind: id)").run()
             return try await transaction.raw("DELETE FROM cameras WHERE id = \(bind: id) RETURNING id").first() != nil
         }
     }

@@ -89,6 +89,18 @@ enum Migrations {
         Step(version: 5, name: "replicas", statements: [
             "CREATE TABLE replicas (id VARCHAR(64) PRIMARY KEY, heartbeat_at BIGINT NOT NULL)",
         ]),
+        // Named zones of a camera's picture (issue 15's analytics): a polygon as `x y;x y;...`.
+        Step(version: 6, name: "camera_zones", statements: [
+            """
+            CREATE TABLE camera_zones (
+                camera_id VARCHAR(32) NOT NULL,
+                name VARCHAR(64) NOT NULL,
+                points TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (camera_id, name)
+            )
+            """,
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }
