@@ -10,7 +10,7 @@ import Glibc
 /// the host resolves to when the camera is added: a name that later resolves elsewhere is not caught.
 enum StreamDestination {
     static func refusal(for url: String, policy: DestinationPolicy) async -> String? {
-        guard let host = host(of: url) else { return "the url has no host" }
+        guard let host = DestinationPolicy.host(of: url) else { return "the url has no host" }
         if !policy.allowedHosts.isEmpty {
             let lower = host.lowercased()
             let allowed = policy.allowedHosts.contains { $0.hasPrefix(".") ? lower.hasSuffix($0) : lower == $0 }
@@ -29,19 +29,6 @@ enum StreamDestination {
             if let refusal = policy.refusal(for: address) { return refusal }
         }
         return nil
-    }
-
-    /// The host of `scheme://[user@]host[:port]/...`, without brackets around IPv6.
-    static func host(of url: String) -> String? {
-        guard let schemeEnd = url.range(of: "://") else { return nil }
-        var authority = url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
-            return String(authority[authority.index(after: authority.startIndex)..<close])
-        }
-        let host = authority.prefix { $0 != ":" }
-        return host.isEmpty ? nil : String(host)
     }
 
     private static func resolve(_ host: String) -> [IPAddress] {

@@ -33,8 +33,9 @@ public struct DestinationPolicy: Sendable {
         return allowed ? nil : "the host \(host) is not on the service's allow-list"
     }
 
-    /// The host of an http(s) URL: after "://", before the path, without user info or port.
-    static func host(of url: String) -> String? {
+    /// The host of a URL (http(s), and the stream schemes alike): after "://", before the path,
+    /// without user info, port or an IPv6 address's brackets.
+    public static func host(of url: String) -> String? {
         guard let schemeEnd = url.range(of: "://") else { return nil }
         var authority = url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
