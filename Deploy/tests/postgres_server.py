@@ -40,7 +40,9 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, port: Optional[int] = None) -> None:
+    def __init__(self, port: Optional[int] = None, durable: bool = False) -> None:
+        """`durable`: PostgreSQL's own defaults (fsync, synchronous commit), for a bench that measures writes;
+        else those are off, as a test's throwaway cluster needs nothing to survive a crash."""
         self.bin = binaries()
         self.port = port or _free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="video-tracker-postgres-"))
@@ -49,6 +51,7 @@ class PostgresServer:
         self.log = self.folder / "server.log"
         self.as_nobody = os.geteuid() == 0
         self.started = False
+        self.durable = durable
 
     def _server_command(self, program: str, *args: str) -> list[str]:
         command = [str(self.bin / program), *args]
@@ -62,9 +65,9 @@ class PostgresServer:
                 os.chown(path, nobody.pw_uid, nobody.pw_gid)
         self._run(self._server_command("initdb", "-D", str(self.data), "-U", "postgres", "--auth-local=trust",
                                        "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C"))
-        # fsync off: the cluster is thrown away at the end. A bench case that measures writes says so.
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_folder} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_folder}"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(self._server_command("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
                                        "-o", options, "start"))
         self.started = True

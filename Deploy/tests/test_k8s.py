@@ -394,5 +394,9 @@ def test_postgres_container_args_run_two_replicas(start_service: Any, tmp_path: 
         other = next(name for name in names if name != running)
         pods[running][0].stop()  # SIGTERM, as the kubelet: the leases are given up
         assert wait_for(f"{other} takes the camera over", lambda: owner(pods[other][1]) == other)
-        status, answer = get_json(pods[other][1] + camera_url)
-        assert answer["status"] in ("connecting", "reconnecting"), answer
+
+        def state(base: str) -> Any:
+            status, answer = get_json(base + camera_url)
+            return status == 200 and answer["replica"] == other and answer["status"] in ("connecting", "reconnecting")
+
+        assert wait_for(f"{other} runs the camera (connecting to its stream)", lambda: state(pods[other][1]))
