@@ -4,7 +4,8 @@ detection on every frame (`"every": 1`) and on every 5th (`"every": 5`, the trac
 Each step starts N live streams of vtest.avi (768x576, 10 fps, looped) from ffmpeg on loopback, as
 Tests/VideoTrackerTests/CameraSessionTests.swift's LiveServer does (`-re`, x264 ultrafast zerolatency, GOP 10, MPEG-TS
 over HTTP, one client each), a fresh service (SQLite, the models), and POSTs N cameras at fps 7. Once every camera
-is live and a warm-up has passed, it reads `GET /cameras/{id}` every 5 s over the window: a camera holds when the
+is live and a warm-up has passed, it reads `GET /cameras/{id}` every 5 s over the window (and /metrics at its end,
+which must list every camera): a camera holds when the
 frames it processed over the window make >= 6.5 a second and its `live.lag_seconds` does not grow (its last samples'
 mean no more than 0.5 s above its first ones'). N holds when every camera holds. N doubles from 1 until it fails (or
 reaches the cap), then halves the gap (bisection): the largest N that held is reported, with its table.
@@ -70,8 +71,8 @@ class Streams:
             process.wait()
 
 
-def metric_sum(text: str, name: str) -> float:
-    return sum(float(match) for match in re.findall(rf"^{name}{{[^}}]*}} (\S+)$", text, re.M))
+def metric_values(text: str, name: str) -> list[float]:
+    return [float(match) for match in re.findall(rf"^{name}{{[^}}]*}} (\S+)$", text, re.M)]
 
 
 def step(bench, every: int, count: int, warmup: float, window: float, folder: Path) -> dict:
@@ -127,11 +128,15 @@ def step(bench, every: int, count: int, warmup: float, window: float, folder: Pa
     result = {"every": every, "count": count, "cameras": cameras, "holds": all(c["holds"] for c in cameras),
               "seconds": elapsed, "service_cores": service_cpu / elapsed, "streams_cores": streams_cpu / elapsed,
               "load": (cpu_start[3], os.getloadavg()[0]),
-              "metrics_fps": metric_sum(metrics_text, "camera_fps") if status == 200 else None}
+              "metrics_fps": sum(metric_values(metrics_text, "video_tracker_camera_fps"))}
+    # /metrics must show every camera this replica runs (what a Prometheus scrape would see).
+    if status != 200 or len(metric_values(metrics_text, "video_tracker_camera_fps")) != count:
+        raise RuntimeError(f"/metrics: {status}, camera_fps for {len(metric_values(metrics_text, 'camera_fps'))} of {count} cameras")
     log(f"  camera_capacity every={every} N={count}: {'holds' if result['holds'] else 'FAILS'}; fps "
         f"{min(c['fps'] for c in cameras):.2f}-{max(c['fps'] for c in cameras):.2f}, lag max "
         f"{max(c['lag_max'] for c in cameras):.2f} s, service {result['service_cores']:.2f} cores, ffmpeg "
-        f"{result['streams_cores']:.2f} cores, load {result['load'][0]:.1f}-{result['load'][1]:.1f}")
+        f"{result['streams_cores']:.2f} cores, load {result['load'][0]:.1f}-{result['load'][1]:.1f}, /metrics camera_fps "
+        f"sum {result['metrics_fps']:.1f}")
     return result
 
 
