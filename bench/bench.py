@@ -23,6 +23,10 @@ sides (A B, B A, A B, ...) and reporting the median of the per-round ratios:
 - detection_speed: vtest.avi to an annotated MP4, `video-tracker detect --video` (H.264, f32 and bf16) against the
   peer with --video (cv2 drawing, cv2.VideoWriter mp4v); the network alone on one thread (ONNX Runtime, OpenVINO
   f32 and bf16 from Python, and ours); peak RSS on a 1- and a 10-minute 1080p video; ours stage by stage.
+- store_write: track records written a second to SQLite and to a PostgreSQL the case starts (MOT imports of 100k
+  and 1M synthetic rows through `POST /cameras/{id}/tracks`), the export rate back, and bytes a record takes.
+- camera_capacity: how many live cameras at 7 fps one `serve` holds (N ffmpeg live streams of vtest.avi on
+  loopback), detection every frame and every 5th.
 
 Our binary runs with `--models ../shared/testdata/models` (loaded only by the trackers that need them).
 

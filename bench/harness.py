@@ -465,3 +465,109 @@ def write_markdown(report: Report, path: Path, config: Config, host: dict, versi
     lines += [""]
     path.write_text("\n".join(lines))
 
+
+
+# ----------------------------------------------------------------------------------------------
+# The service, running (the store and camera cases)
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (its own threads; children that ended are not in it)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and its descendants now (for PostgreSQL: the postmaster and its backends)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    tree, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending += parents.get(pid, [])
+    return tree
+
+
+class ServeProcess:
+    """`video-tracker serve` on a free loopback port, its log in `folder`, stopped (SIGTERM, by its pid) on exit."""
+
+    def __init__(self, binary: Path, folder: Path, *args: str, env: Optional[dict] = None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.log = open(folder / "serve.log", "wb")
+        self.process = subprocess.Popen([str(binary), "serve", "--port", str(self.port), *args],
+                                        stdout=subprocess.DEVNULL, stderr=self.log,
+                                        env=None if env is None else {**os.environ, **env})
+        deadline = time.monotonic() + 180
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"serve exited: {(folder / 'serve.log').read_text()[-2000:]}")
+            try:
+                status, _ = self.request("GET", "/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("serve did not answer /healthz in 180 s")
+            time.sleep(0.2)
+
+    def request(self, method: str, path: str, body: Optional[bytes] = None, json_body=None,
+                timeout: float = 600) -> tuple[int, bytes]:
+        import http.client
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        headers = {}
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+        elif body is not None:
+            headers["Content-Type"] = "text/plain"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def json(self, method: str, path: str, json_body=None, expect: int = 200):
+        status, body = self.request(method, path, json_body=json_body)
+        if status != expect:
+            raise RuntimeError(f"{method} {path}: {status} {body[:500]!r}")
+        return json.loads(body) if body else None
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.process.pid)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def __enter__(self) -> "ServeProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

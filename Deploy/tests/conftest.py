@@ -71,18 +71,26 @@ def free_port() -> int:
 class RunningService:
     """`video-tracker serve` in the background, stopped (by its own pid) when the test ends."""
 
-    def __init__(self, binary: str, args: list[str]) -> None:
+    def __init__(self, binary: str, args: list[str], env: dict[str, str] | None = None) -> None:
         # Detection jobs' data goes to a folder of this service's own, not into the checkout.
         self.data_dir = tempfile.mkdtemp(prefix="video-tracker-data-")
         if args[:1] == ["serve"] and "--data-dir" not in args:
             args = [*args, "--data-dir", self.data_dir]
-        self.process = subprocess.Popen([binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The log goes to a file: a pipe nobody reads would block a chatty service (cameras reconnecting).
+        self.log = open(os.path.join(self.data_dir, "service.log"), "w+b")
+        self.process = subprocess.Popen([binary, *args], stdout=subprocess.DEVNULL, stderr=self.log,
+                                        env=None if env is None else {**os.environ, **env})
+
+    def log_tail(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-2000:]
 
     def wait_until_healthy(self, url: str, seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"the service exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise AssertionError(f"the service exited: {self.log_tail()}")
             try:
                 with urllib.request.urlopen(url, timeout=1) as response:
                     if response.status == 200:
@@ -99,8 +107,7 @@ class RunningService:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        self.log.close()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
@@ -108,8 +115,8 @@ class RunningService:
 def start_service(binary: str) -> Iterator:
     started: list[RunningService] = []
 
-    def start(args: list[str]) -> RunningService:
-        service = RunningService(binary, args)
+    def start(args: list[str], env: dict[str, str] | None = None) -> RunningService:
+        service = RunningService(binary, args, env)
         started.append(service)
         return service
 

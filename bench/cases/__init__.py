@@ -6,7 +6,8 @@ import importlib
 from types import ModuleType
 
 ORDER = ("tracking", "many_boxes", "accuracy", "pedestrian_tracks", "decode_floor", "memory", "nanotrack_cost", "seek",
-         "tracker_quality", "detection_quality", "detection_speed", "mot_quality", "mot_speed", "analytics_speed")
+         "tracker_quality", "detection_quality", "detection_speed", "mot_quality", "mot_speed",
+         "store_write", "camera_capacity", "analytics_speed")
 
 
 def load(name: str) -> ModuleType:
