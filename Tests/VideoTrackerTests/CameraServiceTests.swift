@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VideoTrackerStore
+@testable import VideoTrackerService
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -83,6 +84,13 @@ struct CameraServiceTests {
         let counters = try #require(live["live"] as? [String: Any], "\(live)")
         #expect((counters["frames_processed"] as? Int ?? 0) > 0)
         #expect(live["replica"] as? String != nil)
+        let metrics = try await httpBytes(service.baseURL + "/metrics").text
+        for name in ["frames_processed", "fps", "lag_seconds", "reconnects", "records_written", "records_dropped", "records_waiting"] {
+            #expect(metrics.contains("video_tracker_camera_\(name){camera=\"\(id)\"}"), "/metrics has \(name) for the camera")
+        }
+        let renamed = try await Self.postJSON(service.baseURL + "/cameras/\(id)", ["name": "north gate"], method: "PATCH")
+        #expect(renamed.status == 200 && renamed.json?["name"] as? String == "north gate" && renamed.json?["status"] as? String == "live",
+                "a rename leaves the camera running: \(renamed.text)")
 
         // The live view: asking starts the drawing, the next frames come annotated, as JPEG.
         var picture = try await httpBytes(service.baseURL + "/cameras/\(id)/live.jpg")
@@ -383,6 +391,34 @@ struct CameraServiceTests {
         #expect(try await Self.records(service, otherID).isEmpty, "nothing of a refused upload is stored")
         service.stop()
         await Self.dropDatabase(database)
+    }
+
+    @Test("--retention-days: records older than that are deleted at start (and hourly), the newer kept")
+    func retention() async throws {
+        let folder = temporaryFolder("camera-retention")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let first = try await Self.service(dataDirectory: folder)
+        let created = try await Self.postJSON(first.baseURL + "/cameras", ["name": "archive"])
+        let id = try #require(created.json?["id"] as? String)
+        let rows = (1...20).map { "\($0),1,10,10,20,40,1,-1,-1,-1" }.joined(separator: "\n")
+        let formatter = ISO8601DateFormatter()
+        for daysAgo in [30.0, 1.0] {
+            let start = formatter.string(from: Date().addingTimeInterval(-daysAgo * 86_400))
+            let imported = try await httpBytes(first.baseURL + "/cameras/\(id)/tracks?fps=1&start_time=\(start)", method: "POST",
+                                               body: Data(rows.utf8), contentType: "text/plain")
+            #expect(imported.json?["stored"] as? Int == 20, "\(imported.text)")
+        }
+        first.stop()
+        let second = try await Self.service(dataDirectory: folder, extra: ["--retention-days", "7"])
+        defer { second.stop() }
+        let giveUp = ContinuousClock.now + .seconds(60)
+        var left = try await Self.records(second, id)
+        while left.count > 20, ContinuousClock.now < giveUp {
+            try await Task.sleep(for: .milliseconds(250))
+            left = try await Self.records(second, id)
+        }
+        let cutoff = CSVRecords.time(Int64(Date().addingTimeInterval(-7 * 86_400).timeIntervalSince1970 * 1e6))
+        #expect(left.count == 20 && left.allSatisfy { ($0["time"] as? String ?? "") > cutoff }, "\(left.count) records left")
     }
 
     // MARK: - Bad input
