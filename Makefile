@@ -74,8 +74,8 @@ build-debug: deps
 
 serve: build
 	@echo
-	@echo "video-tracker on http://$(HOST):$(PORT)  (POST /run, detection jobs at /jobs, GET /healthz, GET /metrics)"
-	@echo "video detection in the browser: http://$(HOST):$(PORT)/  (jobs kept in ./video-tracker-data)"
+	@echo "video-tracker on http://$(HOST):$(PORT)  (POST /run, detection jobs at /jobs, cameras at /cameras, GET /healthz, GET /metrics)"
+	@echo "video detection in the browser: http://$(HOST):$(PORT)/  (jobs, cameras and track records kept in ./video-tracker-data, SQLite)"
 	@echo "try:"
 	@echo "  curl -s http://$(HOST):$(PORT)/run -H 'Content-Type: application/json' -d '{\"item_stream_url\": \"https://example.com/video.mp4\", \"bbs\": {\"a1\": [{\"x\": 205, \"y\": 151}, {\"x\": 222, \"y\": 201}]}, \"start_frame\": 0, \"frame_duration\": 30}'"
 	@echo "local videos need SERVE_FLAGS=--allow-private-networks (see README)"
