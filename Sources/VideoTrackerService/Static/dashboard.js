@@ -166,7 +166,7 @@ async function loadAnalytics() {
     if (load !== state.load) return;
     state.heatmap = heatmap;
     state.trajectories = trajectories;
-    if (!state.camera.url) state.size = extentOf(heatmap, trajectories);
+    if (!state.camera.url) state.size = extentOf(trajectories);
     drawOverlay();
     showStays(stays.tracks);
     showCrowd(crowd.hours);
@@ -177,15 +177,16 @@ async function loadAnalytics() {
   }
 }
 
-// The smallest common picture size holding every position, else the positions' extent.
-function extentOf(heatmap, trajectories) {
+// The smallest common picture size holding every position, else the positions' extent. A
+// position is a box's bottom centre, so a box cut by the picture's edge may put it a little
+// past it: a size holds what lies within 2% beyond.
+function extentOf(trajectories) {
   let width = 0, height = 0;
-  for (const cell of heatmap.cells) { width = Math.max(width, cell.x + heatmap.cell); height = Math.max(height, cell.y + heatmap.cell); }
   for (const track of trajectories.tracks) {
     for (const point of track.points) { width = Math.max(width, point.x); height = Math.max(height, point.y); }
   }
   if (width === 0 || height === 0) return [768, 576];
-  const fits = commonSizes.find(([w, h]) => w >= width && h >= height);
+  const fits = commonSizes.find(([w, h]) => w * 1.02 >= width && h * 1.02 >= height);
   return fits || [Math.ceil(width), Math.ceil(height)];
 }
 
@@ -204,6 +205,7 @@ function drawOverlay() {
   if (canvas.height !== height) canvas.height = height;
   canvas.dataset.width = width;
   canvas.dataset.height = height;
+  $("picture").style.setProperty("--ratio", (width / height).toFixed(4));
   const context = canvas.getContext("2d");
   context.clearRect(0, 0, width, height);
   const scale = Math.max(1, width / 640);  // lines readable once the picture is shrunk to the page
@@ -252,7 +254,7 @@ function showStays(tracks) {
     const row = document.createElement("tr");
     const swatch = document.createElement("td");
     swatch.innerHTML = '<span style="color:' + colourOf(track.track_id) + '">■</span> ' + track.track_id;
-    row.append(swatch, cell(String(track.seconds), "number"), cell(track.first), cell(track.last));
+    row.append(swatch, cell(String(track.seconds), "number"), cell(track.first, "hour"), cell(track.last, "hour"));
     return row;
   }));
   if (tracks.length === 0) body.innerHTML = '<tr><td colspan="4" class="hint">No tracks in this window.</td></tr>';
@@ -315,7 +317,7 @@ function showZone(answer) {
   const table = $("zone-table");
   table.tBodies[0].replaceChildren(...hours.map((hour) => {
     const row = document.createElement("tr");
-    row.append(cell(hour.hour), cell(String(hour.passed), "number"), cell(String(hour.max_stay_seconds), "number"));
+    row.append(cell(hour.hour, "hour"), cell(String(hour.passed), "number"), cell(String(hour.max_stay_seconds), "number"));
     return row;
   }));
   const labels = hours.map((hour) => hour.hour);
