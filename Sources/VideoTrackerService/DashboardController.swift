@@ -1,5 +1,6 @@
 import Hummingbird
 import Mustache
+import VideoTracker
 
 /// `GET /dashboard`: one page over a camera's analytics (`Templates/dashboard.mustache`, with
 /// `Static/dashboard.js` and `Static/dashboard.css` served by `PageController`). The page is a
