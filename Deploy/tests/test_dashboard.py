@@ -184,6 +184,13 @@ def test_dashboard_live_picture_refreshes(start_service, browser: Chromium) -> N
             return image.complete && image.naturalWidth > 0 && [image.naturalWidth, image.naturalHeight,
                 document.getElementById('overlay').width]; })()""", seconds=60)
         assert size == [768, 576, 768]
+        # Records stored while the page is open show without a reload: the status moves on to
+        # live and the crowd chart gets its hour (the page asks again every 15 s).
+        browser.wait_until("document.getElementById('camera-status').textContent.startsWith('Live: live')"
+                           " && document.querySelectorAll('#crowd-chart rect.bar').length > 0", seconds=180,
+                           describe=lambda: browser.evaluate("document.getElementById('camera-status').textContent"))
+        crowd = request(f"{base}/cameras/{camera['id']}/crowd")["hours"]
+        assert crowd and all(hour["max_count"] >= 1 for hour in crowd)
         browser.screenshot(OUTPUT / "dashboard-5-live-1280x800.png")
     finally:
         stream.terminate()

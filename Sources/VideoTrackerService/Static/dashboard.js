@@ -5,6 +5,8 @@
 "use strict";
 
 const livePollMilliseconds = 500;
+// A live camera's status and analytics grow while the page is open: asked for again this often.
+const liveRefreshMilliseconds = 15000;
 const heatmapCell = 24;
 // Picture sizes a camera commonly has: an import-only camera's picture is the smallest that holds its data.
 const commonSizes = [[640, 480], [768, 576], [1280, 720], [1920, 1080]];
@@ -19,6 +21,7 @@ const state = {
   zone: null,          // [x1, y1, x2, y2] in picture pixels
   drag: null,          // the rectangle being drawn
   liveTimer: null,
+  refreshTimer: null,
   liveURL: null,
   load: 0,             // counts camera loads, so a slow answer for an earlier choice is dropped
 };
@@ -103,8 +106,15 @@ async function chooseCamera(id) {
 
 // ---- the live picture ----
 
+function showLiveStatus() {
+  const camera = state.camera;
+  $("camera-status").textContent = "Live: " + camera.status + (camera.status_reason ? " (" + camera.status_reason + ")" : "")
+    + (camera.replica ? " on " + camera.replica : "");
+}
+
 function startLive() {
   clearTimeout(state.liveTimer);
+  clearInterval(state.refreshTimer);
   const image = $("live");
   image.hidden = true;
   image.removeAttribute("src");
@@ -113,7 +123,7 @@ function startLive() {
     $("camera-status").textContent = "An import-only camera: its tracks are drawn on a plain picture sized to their extent.";
     return;
   }
-  $("camera-status").textContent = "Live: " + state.camera.status + (state.camera.replica ? " on " + state.camera.replica : "");
+  showLiveStatus();
   const camera = state.camera;
   const poll = async () => {
     if (state.camera !== camera) return;
@@ -144,6 +154,16 @@ function startLive() {
     if (state.camera === camera) state.liveTimer = setTimeout(poll, livePollMilliseconds);
   };
   poll();
+  state.refreshTimer = setInterval(async () => {
+    if (state.camera !== camera) return;
+    const fresh = await getJSON("/cameras/" + encodeURIComponent(camera.id)).catch(() => null);
+    if (!fresh || state.camera !== camera) return;
+    state.camera = Object.assign(camera, fresh);
+    showLiveStatus();
+    const detail = document.querySelector("#camera-list button[aria-pressed=true] small");
+    if (detail) detail.textContent = fresh.status;
+    loadAnalytics();
+  }, liveRefreshMilliseconds);
 }
 
 // ---- analytics ----
