@@ -351,6 +351,7 @@ function showZone(answer) {
   }
   $("zone-rect").textContent = zone ? "x " + zone[0] + "–" + zone[2] + ", y " + zone[1] + "–" + zone[3] : "";
   $("zone-hint").hidden = Boolean(zone);
+  result.classList.toggle("empty", !zone);
   $("zone-save").hidden = !zone;
   if (answer && hours.length === 0) {
     table.tBodies[0].innerHTML = '<tr><td colspan="3" class="hint">Nobody entered this zone in the window.</td></tr>';
