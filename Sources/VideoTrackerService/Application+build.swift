@@ -15,7 +15,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let routes = RouteTable([
         "/run": [.post], "/healthz": [.get], "/metrics": [.get],
-        "/": [.get], "/static/:file": [.get],
+        "/": [.get], "/static/:file": [.get], "/dashboard": [.get],
         "/jobs": [.get, .post], "/jobs/:id": [.get, .delete],
         "/jobs/:id/video": [.get], "/jobs/:id/detections": [.get],
         "/cameras": [.get, .post], "/cameras/:id": [.get, .patch, .delete], "/cameras/:id/tracks": [.get, .post],
@@ -69,7 +69,7 @@ public func buildApplication(
 }
 
 private let jobRoutes: [(HTTPRequest.Method, String)] = [
-    (.get, "/"), (.get, "/static/:file"), (.get, "/jobs"), (.get, "/jobs/:id"), (.get, "/jobs/:id/video"),
+    (.get, "/"), (.get, "/static/:file"), (.get, "/dashboard"), (.get, "/jobs"), (.get, "/jobs/:id"), (.get, "/jobs/:id/video"),
     (.get, "/jobs/:id/detections"), (.post, "/jobs"), (.delete, "/jobs/:id"),
 ]
 private let cameraRoutes: [(HTTPRequest.Method, String)] = [
@@ -137,6 +137,7 @@ private func addJobRoutes(to router: Router<BasicRequestContext>, database: Stor
         score: defaults.scoreThreshold, trackingScore: JobOptions.trackingScore, every: defaults.every, inputSize: defaults.inputSize,
         classNames: detector.classNames, maxUploadBytes: configuration.maxUploadBytes))
     page.addRoutes(to: router)
+    DashboardController(templates: page.templates).addRoutes(to: router)
     JobController(configuration: configuration, store: store, files: files, queue: queue, detector: detector, page: page)
         .addRoutes(to: router)
     return queue

@@ -31,8 +31,8 @@ struct PageController: Sendable {
             throw TrackingError(.internalFailure, code: "resources_missing", "the service's resource bundle is missing")
         }
         let templates = try await MustacheLibrary(directory: root.appendingPathComponent("Templates").path)
-        guard templates.getTemplate(named: "page") != nil else {
-            throw TrackingError(.internalFailure, code: "resources_missing", "Templates/page.mustache is missing from \(root.path)")
+        for name in ["page", "dashboard"] where templates.getTemplate(named: name) == nil {
+            throw TrackingError(.internalFailure, code: "resources_missing", "Templates/\(name).mustache is missing from \(root.path)")
         }
         let folder = root.appendingPathComponent("Static")
         var files: [String: (ByteBuffer, String)] = [:]

@@ -473,6 +473,7 @@ struct JobTests {
         let id = "abcdefghijklmnop"
         let routes: [(String, String)] = [
             ("GET", "/"), ("GET", "/static/app.js"), ("GET", "/static/style.css"), ("GET", "/jobs"), ("POST", "/jobs"),
+            ("GET", "/dashboard"), ("GET", "/static/dashboard.js"),
             ("GET", "/jobs/\(id)"), ("DELETE", "/jobs/\(id)"), ("GET", "/jobs/\(id)/video"),
             ("GET", "/jobs/\(id)/detections?format=json"), ("POST", "/run"), ("GET", "/metrics"),
         ]
@@ -490,7 +491,7 @@ struct JobTests {
         #expect(try await httpBytes(service.baseURL + "/healthz").status == 200)
     }
 
-    @Test("the page and its files: the form with the options, a job's page, its script and style; nothing from elsewhere")
+    @Test("the page and its files: the form with the options, a job's page, its script and style; the dashboard's too; nothing from elsewhere")
     func page() async throws {
         let service = try await ServiceProcess()
         let page = try await httpBytes(service.baseURL + "/")
@@ -508,6 +509,18 @@ struct JobTests {
         let style = try await httpBytes(service.baseURL + "/static/style.css")
         #expect(style.status == 200 && style.headers["content-type"] == "text/css; charset=utf-8")
         #expect(try await httpBytes(service.baseURL + "/static/nope.js").status == 404)
+        // The dashboard: its page, script and style, all from the service.
+        let dashboard = try await httpBytes(service.baseURL + "/dashboard")
+        #expect(dashboard.status == 200 && dashboard.headers["content-type"] == "text/html; charset=utf-8")
+        for piece in ["/static/dashboard.js", "/static/dashboard.css", "<canvas id=\"overlay\"", "id=\"crowd-chart\""] {
+            #expect(dashboard.text.contains(piece), "the dashboard lacks \(piece)")
+        }
+        #expect(!dashboard.text.contains("src=\"http") && !dashboard.text.contains("href=\"http") && !dashboard.text.contains("//cdn"),
+                "nothing loaded from elsewhere")
+        for (file, type) in [("dashboard.js", "text/javascript; charset=utf-8"), ("dashboard.css", "text/css; charset=utf-8")] {
+            let served = try await httpBytes(service.baseURL + "/static/" + file)
+            #expect(served.status == 200 && served.headers["content-type"] == type, "\(file): \(served.status)")
+        }
         // A browser asking for an unknown job gets the API's 404; JSON clients get JSON.
         let unknown = try await httpBytes(service.baseURL + "/jobs/abcdefghijklmnop", headers: ["Accept: text/html"])
         #expect(unknown.status == 404)
