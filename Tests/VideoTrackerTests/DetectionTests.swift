@@ -367,7 +367,8 @@ struct DetectionTests {
     @Test("video-tracker detect writes what the library finds: JSON on stdout, MOT and COCO to a file")
     func detectCommand() async throws {
         let log = try await Self.crossingLog()
-        let base = ["detect", "--url", TestData.crossing, "--models", TestData.models, "--every", "2"]
+        // At the library's precision (f32): detect alone defaults to bf16 where the CPU has it.
+        let base = ["detect", "--url", TestData.crossing, "--models", TestData.models, "--every", "2", "--inference-precision", "f32"]
         let json = try await runTracker(base)
         #expect(json.status == 0, "\(json.errorOutput)")
         #expect(json.stdout == log.encoded(as: .json))
