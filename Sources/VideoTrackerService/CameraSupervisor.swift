@@ -139,6 +139,7 @@ final class CameraSupervisor: Service, Sendable {
     private func stopSession(_ id: String) async {
         guard let camera = running.withLock({ $0.removeValue(forKey: id) }) else { return }
         _ = try? await onOwnThread(name: "camera-stop") { camera.session.stop() }
+        liveView.forget(camera: id)  // its last picture, and whether anyone watched it
     }
 
     private func statusChanged(_ id: String, _ status: CameraStatus) {

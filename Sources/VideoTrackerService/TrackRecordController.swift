@@ -49,13 +49,7 @@ struct TrackRecordController: Sendable {
             // A camera without a stream takes its rate from its first import.
             camera = try await cameras.cameras.update(id: camera.id, CameraChanges(fps: .some(fps))) ?? camera
         }
-        let chunks = stride(from: 0, to: records.count, by: TrackStore.chunkRows).map {
-            Array(records[$0..<min($0 + TrackStore.chunkRows, records.count)])
-        }
-        let stored = try await cameras.tracks.importRecords(AsyncStream { continuation in
-            for chunk in chunks { continuation.yield(chunk) }
-            continuation.finish()
-        })
+        let stored = try await cameras.tracks.importRecords(RecordChunks(records: records))
         context.logger.info("tracks imported", metadata: ["camera": "\(camera.id)", "rows": "\(records.count)", "stored": "\(stored)"])
         return json(ImportAnswer(rows: records.count, stored: stored, alreadyStored: records.count - stored))
     }
@@ -165,4 +159,25 @@ enum CSVRecords {
         text.removeLast()
         return text + "." + String(format: "%06d", fraction) + "Z"
     }
+}
+
+/// An upload's records a chunk at a time, each copied out only when the store asks for it: a
+/// million-row import never holds a second copy of itself.
+struct RecordChunks: AsyncSequence, Sendable {
+    typealias Element = [TrackRecord]
+    let records: [TrackRecord]
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let records: [TrackRecord]
+        var start = 0
+
+        mutating func next() async -> [TrackRecord]? {
+            guard start < records.count else { return nil }
+            let end = Swift.min(start + TrackStore.chunkRows, records.count)
+            defer { start = end }
+            return Array(records[start..<end])
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(records: records) }
 }
