@@ -14,11 +14,15 @@ the best mean of MOTA and IDF1 over both sequences and both readings. The search
 ByteTrack's published defaults, once at each input size: each pass tries every value of every option with the
 others held, and takes the best change only when it gains at least 0.2 points, so an option stays at ByteTrack's
 value unless moving it pays; the better of the two ends is chosen (416 unless 640 beats it by as much).
-Writes bench/results/mot_sweep.md: the path taken, every option's values around the choice, and the best
+With `--precisions f32,bf16` a candidate is scored on detections made at each precision and its goals
+are counted at each (the defaults must hold wherever `mot` runs: bf16 where the CPU has it, f32 elsewhere);
+`--sizes` and `--start` narrow the descent (e.g. from the current defaults at 640).
+Writes bench/results/mot_sweep.md (or --out): the path taken, every option's values around the choice, and the best
 candidates seen. The detection logs, the peer's runs and the scores are kept in bench/scratch/mot/ (--fresh
 redoes them: after a change to the tracker or the detector).
 
     bench/.venv/bin/python bench/mot_sweep.py [--binary .build/release/video-tracker] [--passes 14] [--fresh]
+        [--precisions f32,bf16] [--sizes 640] [--start '{"high_score": 0.6}'] [--out FILE]
 """
 from __future__ import annotations
 
@@ -55,14 +59,14 @@ MIN_GAIN = 0.2  # points of the mean a change must add
 PETS_IDF1_GOAL = 0.70
 
 
-def detections(binary: Path, sequence: Sequence, input_size: int, fresh: bool) -> Path:
-    path = SCRATCH / f"detections-{sequence.name}-{input_size}.json"
+def detections(binary: Path, sequence: Sequence, input_size: int, precision: str, fresh: bool) -> Path:
+    path = SCRATCH / f"detections-{sequence.name}-{input_size}-{precision}.json"
     if fresh or not path.exists():
-        log(f"detecting {sequence.name} at {input_size}")
+        log(f"detecting {sequence.name} at {input_size} in {precision}")
         run_process([str(binary), "detect", "--url", str(sequence.video), "--models", str(REPO.parent / "shared" / "testdata" / "models"),
                      "--format", "json", "--classes", "person", "--score", str(DETECTION_SCORE),
                      "--input-size", str(input_size), "--detections", str(path),
-                     "--inference-precision", "f32"])  # mot's precision, so the replayed tracks are mot's
+                     "--inference-precision", precision])
     return path
 
 
@@ -80,49 +84,61 @@ def flags(candidate: dict) -> list[str]:
 
 
 class Sweep:
-    def __init__(self, binary: Path, fresh: bool) -> None:
+    def __init__(self, binary: Path, precisions: list[str], fresh: bool) -> None:
         self.binary = binary
+        self.precisions = precisions
         self.fresh = fresh
         self.cache_path = SCRATCH / "sweep-cache.json"
         self.cache: dict[str, dict] = {} if fresh or not self.cache_path.exists() else json.loads(self.cache_path.read_text())
         self.goals = {size: {s.name: peer_scores(s, size, fresh) for s in SEQUENCES} for size in VALUES["input_size"]}
 
-    def evaluate(self, candidate: dict) -> dict:
-        key = json.dumps(candidate, sort_keys=True)
+    def evaluate_at(self, candidate: dict, precision: str) -> dict:
+        """The candidate's scores on both sequences with detections made in `precision`."""
+        key = json.dumps({**candidate, "precision": precision}, sort_keys=True)
         if key not in self.cache:
             result = {}
             for sequence in SEQUENCES:
                 out = SCRATCH / f"sweep-{sequence.name}.txt"
                 subprocess.run([str(self.binary), "track-detections", "--detections",
-                                str(detections(self.binary, sequence, candidate["input_size"], False)),
+                                str(detections(self.binary, sequence, candidate["input_size"], precision, False)),
                                 "--out", str(out), *flags(candidate)], check=True, stderr=subprocess.DEVNULL)
                 result[sequence.name] = score(sequence, out)
             self.cache[key] = result
             self.cache_path.write_text(json.dumps(self.cache))
         return self.cache[key]
 
-    def goals_met(self, candidate: dict, result: dict) -> list[str]:
-        """The goals missed (empty: all met)."""
+    def evaluate(self, candidate: dict) -> dict:
+        """Per precision swept, the candidate's scores."""
+        return {precision: self.evaluate_at(candidate, precision) for precision in self.precisions}
+
+    def goals_met(self, candidate: dict, results: dict) -> list[str]:
+        """The goals missed, at every precision swept (empty: all met)."""
         missed = []
         peer = self.goals[candidate["input_size"]]
-        for sequence in SEQUENCES:
-            for rule in RULES:
-                ours, theirs = result[sequence.name][rule], peer[sequence.name][rule]
-                for metric in ("mota", "idf1"):
-                    if ours[metric] < theirs[metric]:
-                        missed.append(f"{sequence.name} {metric.upper()} ({rule})")
-                if sequence.name == "PETS09-S2L1" and ours["idf1"] < PETS_IDF1_GOAL:
-                    missed.append(f"PETS09-S2L1 IDF1 >= 70 ({rule})")
+        for precision, result in results.items():
+            for sequence in SEQUENCES:
+                for rule in RULES:
+                    ours, theirs = result[sequence.name][rule], peer[sequence.name][rule]
+                    for metric in ("mota", "idf1"):
+                        if ours[metric] < theirs[metric]:
+                            missed.append(f"{precision} {sequence.name} {metric.upper()} ({rule})")
+                    if sequence.name == "PETS09-S2L1" and ours["idf1"] < PETS_IDF1_GOAL:
+                        missed.append(f"{precision} PETS09-S2L1 IDF1 >= 70 ({rule})")
         return missed
 
     @staticmethod
-    def mean(result: dict) -> float:
-        values = [result[s.name][rule][m] for s in SEQUENCES for rule in RULES for m in ("mota", "idf1")]
+    def mean(results: dict) -> float:
+        values = [result[s.name][rule][m] for result in results.values()
+                  for s in SEQUENCES for rule in RULES for m in ("mota", "idf1")]
         return 100 * sum(values) / len(values)
 
     def objective(self, candidate: dict) -> tuple[int, float]:
-        result = self.evaluate(candidate)
-        return -len(self.goals_met(candidate, result)), self.mean(result)
+        results = self.evaluate(candidate)
+        return -len(self.goals_met(candidate, results)), self.mean(results)
+
+    @property
+    def goal_count(self) -> int:
+        return 10 * len(self.precisions)
 
 
 def better(a: tuple[int, float], b: tuple[int, float]) -> bool:
@@ -136,18 +152,20 @@ def describe(candidate: dict) -> str:
 
 
 def row(sweep: Sweep, candidate: dict, label: str) -> str:
-    result = sweep.evaluate(candidate)
-    missed = sweep.goals_met(candidate, result)
+    results = sweep.evaluate(candidate)
+    missed = sweep.goals_met(candidate, results)
     cells = []
-    for sequence in SEQUENCES:
-        for rule in RULES:
-            m = result[sequence.name][rule]
-            cells.append(f"{m['mota'] * 100:.1f} / {m['idf1'] * 100:.1f} / {m['hota'] * 100:.1f} ({m['num_switches']})")
-    return f"| {label} | {' | '.join(cells)} | {sweep.mean(result):.2f} | {10 - len(missed)} of 10 |"
+    for result in results.values():
+        for sequence in SEQUENCES:
+            for rule in RULES:
+                m = result[sequence.name][rule]
+                cells.append(f"{m['mota'] * 100:.1f} / {m['idf1'] * 100:.1f} / {m['hota'] * 100:.1f} ({m['num_switches']})")
+    return f"| {label} | {' | '.join(cells)} | {sweep.mean(results):.2f} | {sweep.goal_count - len(missed)} of {sweep.goal_count} |"
 
 
-def table_head(first: str) -> list[str]:
-    columns = [f"{s.name} {rule}" for s in SEQUENCES for rule in RULES]
+def table_head(sweep: Sweep, first: str) -> list[str]:
+    columns = [(f"{precision} " if len(sweep.precisions) > 1 else "") + f"{s.name} {rule}"
+               for precision in sweep.precisions for s in SEQUENCES for rule in RULES]
     return [f"| {first} | " + " | ".join(columns) + " | mean | goals |", "|---|" + "---|" * (len(columns) + 2)]
 
 
@@ -157,16 +175,23 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=14, help="at most, per input size")
     parser.add_argument("--fresh", action="store_true", help="detect, run the peer and score everything again")
     parser.add_argument("--out", type=Path, default=RESULTS / "mot_sweep.md")
+    parser.add_argument("--precisions", default="f32",
+                        help="comma-separated: the detector's precisions a candidate is scored at (goals at each)")
+    parser.add_argument("--sizes", default="416,640", help="the input sizes to descend at")
+    parser.add_argument("--start", default=None,
+                        help="JSON of options to start every descent from instead of ByteTrack's defaults")
     args = parser.parse_args()
     SCRATCH.mkdir(parents=True, exist_ok=True)
     began = datetime.datetime.now(datetime.timezone.utc)
-    sweep = Sweep(args.binary.absolute(), args.fresh)
+    sweep = Sweep(args.binary.absolute(), args.precisions.split(","), args.fresh)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    start = {**START, **(json.loads(args.start) if args.start else {})}
 
     # One descent per input size (a larger input changes the detections every other option works on), then the
     # better of the two.
     paths = {}
-    for size in VALUES["input_size"]:
-        current = {**START, "input_size": size}
+    for size in sizes:
+        current = {**start, "input_size": size}
         path = [(f"input {size}: start", dict(current))]
         for number in range(args.passes):
             best, best_score = None, sweep.objective(current)
@@ -198,27 +223,30 @@ def main() -> None:
     for size in VALUES["input_size"]:
         cells = [f"{sweep.goals[size][s.name][rule]['mota'] * 100:.1f} / {sweep.goals[size][s.name][rule]['idf1'] * 100:.1f}"
                  f" / {sweep.goals[size][s.name][rule]['hota'] * 100:.1f} ({sweep.goals[size][s.name][rule]['num_switches']})"
-                 for s in SEQUENCES for rule in RULES]
+                 for _ in sweep.precisions for s in SEQUENCES for rule in RULES]
         peer_lines.append(f"| the peer, supervision ByteTrack, track_activation_threshold {PEER_TUNED}, input {size} | "
                           + " | ".join(cells) + " | | |")
+    seen = {json.dumps({k: v for k, v in json.loads(key).items() if k != "precision"}, sort_keys=True) for key in sweep.cache}
     lines = [f"# MOT defaults sweep ({began:%Y-%m-%d %H:%M UTC})", "",
-             f"`bench/mot_sweep.py` on {machine()['cpu']}; {len(sweep.cache)} candidates scored. Cells: MOTA / IDF1 / "
-             "HOTA in points (ID switches), under both readings of the conf-0 rows (bench/mot_runs.py). Goals (10): "
-             "on each sequence and reading, MOTA and IDF1 at least the tuned peer's at the same input size, and PETS09 "
-             "IDF1 >= 70 under both readings. A change is taken when it meets more goals, or as many and raises the "
-             f"mean of MOTA and IDF1 (both sequences, both readings) by {MIN_GAIN} points or more.", "",
+             f"`bench/mot_sweep.py` on {machine()['cpu']}; {len(seen)} candidates scored. Cells: MOTA / IDF1 / "
+             "HOTA in points (ID switches), under both readings of the conf-0 rows (bench/mot_runs.py). Goals "
+             f"({sweep.goal_count}: 10 at each detector precision, {', '.join(sweep.precisions)}): "
+             "on each sequence and reading, MOTA and IDF1 at least the tuned peer's (ONNX Runtime f32) at the same "
+             "input size, and PETS09 IDF1 >= 70 under both readings. A change is taken when it meets more goals, or as "
+             f"many and raises the mean of MOTA and IDF1 (both sequences, both readings, every precision) by {MIN_GAIN} "
+             "points or more.", "",
              f"Chosen: **{describe(chosen)}**; the rest as ByteTrack publishes it ("
              + ", ".join(f"{k} {v}" for k, v in START.items()) + ").", "",
-             "## The path", "", *table_head("step"),
+             "## The path", "", *table_head(sweep, "step"),
              *[row(sweep, candidate, label) for label, candidate in path], *peer_lines, "",
-             "## Every option around the choice (the others as chosen)", "", *table_head("option = value")]
+             "## Every option around the choice (the others as chosen)", "", *table_head(sweep, "option = value")]
     for name, values in VALUES.items():
         for value in values:
             candidate = {**chosen, name: value}
             label = f"{name} = {value}" + (" (chosen)" if value == chosen[name] else "")
             lines.append(row(sweep, candidate, label))
-    ranked = sorted(((sweep.objective(json.loads(key)), key) for key in sweep.cache), reverse=True)[:15]
-    lines += ["", "## The 15 best candidates seen", "", *table_head("candidate")]
+    ranked = sorted(((sweep.objective(json.loads(key)), key) for key in seen), reverse=True)[:15]
+    lines += ["", "## The 15 best candidates seen", "", *table_head(sweep, "candidate")]
     lines += [row(sweep, json.loads(key), describe(json.loads(key))) for _, key in ranked]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")

@@ -19,9 +19,9 @@ struct DetectionFlags: ParsableArguments {
     var videoPreset = EncoderOptions().preset
 
     /// The run's options; `defaultScore`, `defaultClasses` and `defaultInputSize` when the flags leave them out,
-    /// and the precision `DetectorOptions.defaultPrecision(tracking:)` gives when `--inference-precision` does not.
+    /// and the precision `DetectorOptions.defaultPrecision` gives when `--inference-precision` does not.
     func options(models: ModelOptions, defaultScore: Double, defaultClasses: [String]? = nil,
-                 defaultInputSize: Int = DetectorOptions.defaultInputSize, tracking: Bool = false) throws -> VideoDetectionOptions {
+                 defaultInputSize: Int = DetectorOptions.defaultInputSize) throws -> VideoDetectionOptions {
         var options = VideoDetectionOptions()
         options.every = every
         options.videoOutput = video
@@ -30,7 +30,7 @@ struct DetectionFlags: ParsableArguments {
         options.detector.scoreThreshold = score ?? defaultScore
         options.detector.classes = classes.map { $0.split(separator: ",").map(String.init) } ?? defaultClasses
         options.detector.inference = try models.inferenceOptions(
-            defaultPrecision: DetectorOptions.defaultPrecision(tracking: tracking))
+            defaultPrecision: DetectorOptions.defaultPrecision)
         return options
     }
 }

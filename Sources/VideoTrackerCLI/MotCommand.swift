@@ -26,8 +26,7 @@ struct MotCommand: ParsableCommand {
         do {
             let began = ContinuousClock.now
             var options = try detection.options(models: modelOptions, defaultScore: Double(ByteTrackOptions().lowScore),
-                                                defaultClasses: ["person"], defaultInputSize: DetectorOptions.trackingInputSize,
-                                                tracking: true)
+                                                defaultClasses: ["person"], defaultInputSize: DetectorOptions.trackingInputSize)
             options.tracking = try tracking.options()
             let (log, times) = try DetectionFlags.run(url: url, options: options, models: modelOptions, upstream: upstream)
             let writing = ContinuousClock.now

@@ -156,7 +156,7 @@ private func addCameraRoutes(to router: Router<BasicRequestContext>, database: S
     settings.leaseTTL = .milliseconds(Int64(configuration.cameraLeaseSeconds * 1000))
     settings.models = configuration.models.directory
     settings.inference = configuration.models.options
-    settings.inference.precision = configuration.detectorPrecision ?? .f32  // tracking: f32 (DetectorOptions.defaultPrecision)
+    settings.precision = configuration.detectorPrecision
     let supervisor = CameraSupervisor(settings: settings, cameras: cameras, tracks: tracks, buffer: buffer, writer: writer,
                                       logger: logger)
     let names = configuration.models.directory.flatMap { try? ClassNames(contentsOfFile: $0 + "/" + ObjectDetector.namesFile) }

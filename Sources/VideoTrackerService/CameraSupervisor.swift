@@ -19,6 +19,8 @@ final class CameraSupervisor: Service, Sendable {
         var tick: Duration { leaseTTL / 3 }
         var models: String?
         var inference = InferenceOptions()
+        /// The detector's precision; nil: `DetectorOptions.defaultPrecision`, asked on the detector's thread.
+        var precision: InferenceOptions.Precision?
         var destinations = DestinationPolicy()
     }
 
@@ -182,8 +184,12 @@ final class CameraSupervisor: Service, Sendable {
         options.inputSize = DetectorOptions.trackingInputSize
         options.scoreThreshold = Double(ByteTrackOptions().lowScore)
         options.inference = settings.inference
-        let chosen = options
-        let made = try await onOwnThread(name: "camera-detector") { try ObjectDetector(models: models, options: chosen) }
+        let chosen = options, precision = settings.precision
+        let made = try await onOwnThread(name: "camera-detector") {
+            var options = chosen
+            options.inference.precision = precision ?? DetectorOptions.defaultPrecision  // starts OpenVINO: off the pool
+            return try ObjectDetector(models: models, options: options)
+        }
         return detector.withLock { current in
             if let current { return current }
             current = made

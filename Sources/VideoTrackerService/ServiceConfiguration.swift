@@ -24,9 +24,8 @@ public struct ServiceConfiguration: Sendable {
     /// The neural trackers' models (none: OpenCV's trackers only, CSRT the default); detection
     /// jobs need its YOLOX-Nano.
     public var models = TrackerModels.none
-    /// The detection jobs' precision when the operator chose one (`--inference-precision`); nil:
-    /// `DetectorOptions.defaultPrecision(tracking:)` per job (bf16 for detection alone where the CPU
-    /// has it, f32 for tracked jobs).
+    /// The detector's precision for jobs and cameras when the operator chose one
+    /// (`--inference-precision`); nil: `DetectorOptions.defaultPrecision` (bf16 where the CPU has it).
     public var detectorPrecision: InferenceOptions.Precision?
     /// Detection jobs: their database and files live here (created if missing).
     public var dataDirectory = "video-tracker-data"

@@ -57,7 +57,7 @@ struct YOLOXJobDetector: JobDetector {
         guard let models else { throw unavailableReason! }
         var chosen = detectionOptions(options, videoOutput: videoOutput)
         // Here, on the job's own thread: the first call starts OpenVINO to ask the CPU.
-        chosen.detector.inference.precision = precision ?? DetectorOptions.defaultPrecision(tracking: options.track)
+        chosen.detector.inference.precision = precision ?? DetectorOptions.defaultPrecision
         let detection = try VideoDetection(models: models, options: chosen)
         cancellation.onCancel { detection.cancel() }
         let log = try detection.run(source: try FileByteSource(path: path), name: name) { done in

@@ -71,7 +71,7 @@ def run(bench: Bench, report: Report) -> None:
     size = default_input_size(bench.binary)
     out = bench.config.work / "mot"
     out.mkdir(parents=True, exist_ok=True)
-    sides = ["ours", f"peer {PEER_TUNED}", "peer default", "ours --inference-precision bf16"]
+    sides = ["ours", f"peer {PEER_TUNED}", "peer default", "ours --inference-precision f32"]
     if size != 416:
         sides += ["ours --input-size 416", f"peer {PEER_TUNED}, input 416"]
     results: dict[tuple[str, str], dict] = {}
@@ -85,8 +85,8 @@ def run(bench: Bench, report: Report) -> None:
             "ours": lambda: run_process(ours_mot_command(bench.binary, url, files["ours"])),
             f"peer {PEER_TUNED}": lambda: peer_run(url, files[f"peer {PEER_TUNED}"], size, PEER_TUNED),
             "peer default": lambda: peer_run(url, files["peer default"], size),
-            "ours --inference-precision bf16": lambda: run_process(ours_mot_command(
-                bench.binary, url, files["ours --inference-precision bf16"], ("--inference-precision", "bf16"))),
+            "ours --inference-precision f32": lambda: run_process(ours_mot_command(
+                bench.binary, url, files["ours --inference-precision f32"], ("--inference-precision", "f32"))),
             "ours --input-size 416": lambda: run_process(ours_mot_command(bench.binary, url, files["ours --input-size 416"],
                                                                           ("--input-size", "416"))),
             f"peer {PEER_TUNED}, input 416": lambda: peer_run(url, files[f"peer {PEER_TUNED}, input 416"], 416, PEER_TUNED),

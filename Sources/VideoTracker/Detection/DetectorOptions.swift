@@ -26,14 +26,15 @@ public struct DetectorOptions: Sendable, Equatable {
 
     public init() {}
 
-    /// The precision the detector runs at unless told: bf16 where the CPU computes it natively for
-    /// detection alone (person precision and recall within 0.6 points of f32 on the shared MOT
-    /// sequences, 1.3 to 1.5 times faster end to end: bench/results/latest-detection_quality.md
-    /// and -detection_speed.md); f32 when tracking, whose ids bf16's slightly moved boxes and
-    /// scores cost (TUD-Stadtmitte MOTA -0.8, under the Python peer's; -mot_quality-mot_speed.md).
-    /// Blocking on first use (it starts OpenVINO): call it off Swift's cooperative threads.
-    public static func defaultPrecision(tracking: Bool) -> InferenceOptions.Precision {
-        !tracking && InferenceRuntime.shared.computesBF16Natively ? .bf16 : .f32
+    /// The precision the detector runs at unless told: bf16 where the CPU computes it natively,
+    /// f32 elsewhere. Detection: person precision and recall within 0.6 points of f32 on the shared
+    /// MOT sequences, 1.3 to 1.5 times faster end to end (bench/results/latest-detection_quality.md,
+    /// -detection_speed.md). Tracking: ByteTrack's defaults are chosen to meet the Python peer's
+    /// MOTA and IDF1 at both precisions (bench/results/mot_sweep-precisions.md), for 2.3 times the
+    /// detector's speed at 640. Blocking on first use (it starts OpenVINO): call it off Swift's
+    /// cooperative threads.
+    public static var defaultPrecision: InferenceOptions.Precision {
+        InferenceRuntime.shared.computesBF16Natively ? .bf16 : .f32
     }
 
     public func validate() throws {
