@@ -78,17 +78,18 @@ struct LiveAnalyticsTests {
 
     static let defaultGap = Int64(fps)  // floor(fps)
 
-    /// What is still missing for the answers to mean something (nil: nothing): several tracks, several
-    /// visits to the rectangle by more than one track, a visit the default gap joins, people together.
+    /// What is still missing for the answers to mean something (nil: nothing): 30 s of frames at 5 fps,
+    /// several tracks, several visits to the rectangle by more than one track, a visit the default
+    /// gap joins, people together.
     static func missing(_ reference: AnalyticsReference, _ zones: Zones) -> String? {
-        let tracks = Set(reference.rows.map(\.track)).count
+        let tracks = Set(reference.rows.map(\.track)).count, frames = reference.frameTimes.count
         let split = reference.visits(polygon: zones.square, gap: 0), joined = reference.visits(polygon: zones.square, gap: defaultGap)
         let together = reference.crowdHours().map(\.maxCount).max() ?? 0
         let inPentagon = reference.visits(polygon: zones.pentagon, gap: 0).count
-        if tracks >= 4, split.count >= 3, Set(split.map(\.track)).count >= 2, joined.count < split.count, together >= 2, inPentagon >= 1 {
+        if frames >= 150, tracks >= 4, split.count >= 3, Set(split.map(\.track)).count >= 2, joined.count < split.count, together >= 2, inPentagon >= 1 {
             return nil
         }
-        return "\(tracks) tracks, \(split.count) visits to the rectangle at gap 0 (\(joined.count) at gap \(defaultGap)), "
+        return "\(frames) frames, \(tracks) tracks, \(split.count) visits to the rectangle at gap 0 (\(joined.count) at gap \(defaultGap)), "
             + "\(inPentagon) to the pentagon, at most \(together) together"
     }
 
