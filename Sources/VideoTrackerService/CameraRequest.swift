@@ -81,13 +81,26 @@ struct CameraRequest: Equatable {
 /// An ISO 8601 time parameter (`from`, `to`, `start_time`): with or without fractional seconds,
 /// `Z` or an offset.
 enum TimeParameter {
-    static func date(_ text: String, field: String) throws -> Date {
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return date }
+    /// An ISO 8601 time as microseconds since 1970, exactly: a record's time as the API writes it
+    /// (`2026-11-21T08:00:00.033333Z`) reads back as itself. Foundation's parser keeps only the
+    /// milliseconds of a fraction, so the fraction (1 to 9 digits, rounded to the microsecond) is
+    /// read here and the rest by it.
+    static func microseconds(_ text: String, field: String) throws -> Int64 {
+        let invalid = TrackingError.field(field, "\(field) must be an ISO 8601 time such as 2026-11-21T08:00:00Z "
+                                          + "or 2026-11-21T08:00:00.033333+05:30; got \(text)")
+        var whole = text
+        var fraction: Int64 = 0
+        if let clock = text.firstIndex(of: "T"), let dot = text[clock...].firstIndex(of: ".") {
+            let digits = text[text.index(after: dot)...].prefix { $0.isASCII && $0.isNumber }
+            guard (1...9).contains(digits.count), let nanoseconds = Int64(digits + String(repeating: "0", count: 9 - digits.count))
+            else { throw invalid }
+            fraction = (nanoseconds + 500) / 1000
+            whole = String(text[..<dot] + text[digits.endIndex...])
         }
-        throw TrackingError.field(field, "\(field) must be an ISO 8601 time such as 2026-11-21T08:00:00Z; got \(text)")
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        guard let date = formatter.date(from: whole) else { throw invalid }
+        return Int64(date.timeIntervalSince1970.rounded()) * 1_000_000 + fraction
     }
 
     static func text(_ date: Date) -> String {

@@ -34,10 +34,10 @@ struct TrackRecordController: Sendable {
             throw TrackingError.field("start_time", "start_time is required: the ISO 8601 time of frame 1, "
                                       + "such as 2026-11-21T08:00:00Z")
         }
-        let start = try TimeParameter.date(startText, field: "start_time")
+        let start = try TimeParameter.microseconds(startText, field: "start_time")
         let body = try await request.body.collect(upTo: Self.maxImportBytes)
         let text = String(decoding: body.readableBytesView, as: UTF8.self)
-        let rows = MOTRows(cameraID: camera.id, startMicroseconds: Int64((start.timeIntervalSince1970 * 1e6).rounded()), fps: fps)
+        let rows = MOTRows(cameraID: camera.id, startMicroseconds: start, fps: fps)
         let records: [TrackRecord]
         do {
             records = try rows.records(text: text)
@@ -123,14 +123,12 @@ struct TimeWindow {
     var to: Int64?
 
     init(_ query: Parameters) throws {
-        from = try query.get("from").map { Self.microseconds(try TimeParameter.date($0, field: "from")) }
-        to = try query.get("to").map { Self.microseconds(try TimeParameter.date($0, field: "to")) }
+        from = try query.get("from").map { try TimeParameter.microseconds($0, field: "from") }
+        to = try query.get("to").map { try TimeParameter.microseconds($0, field: "to") }
         if let from, let to, to < from {
             throw TrackingError.field("to", "to must not be before from; got from \(query.get("from")!) and to \(query.get("to")!)")
         }
     }
-
-    static func microseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1e6).rounded()) }
 }
 
 /// A record as a CSV line and as a JSON object: time in ISO 8601 with microseconds.

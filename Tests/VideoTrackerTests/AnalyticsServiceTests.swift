@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import VideoTracker
+@testable import VideoTrackerService
 @testable import VideoTrackerStore
 
 /// The analytics routes through the real binary: PETS09's truth imported over HTTP (0.1 fps from
@@ -24,6 +26,17 @@ struct AnalyticsServiceTests {
         formatter.timeZone = TimeZone(secondsFromGMT: Int(offset))!
         return formatter.string(from: Date(timeIntervalSince1970: Double(start) / 1e6))
             .replacingOccurrences(of: "+00:00", with: "Z")
+    }
+
+    /// A heatmap answer's cells of 40 px (their corners checked) and counts.
+    static func cells(_ answer: HTTPBytes) -> [AnalyticsReference.Cell: Int] {
+        var counts: [AnalyticsReference.Cell: Int] = [:]
+        for cell in answer.json?["cells"] as? [[String: Any]] ?? [] {
+            let column = cell["column"] as? Int ?? 0, row = cell["row"] as? Int ?? 0
+            #expect(cell["x"] as? Int == column * 40 && cell["y"] as? Int == row * 40)
+            counts[.init(column: Int64(column), row: Int64(row))] = cell["count"] as? Int ?? -1
+        }
+        return counts
     }
 
     static func checkZone(_ answer: HTTPBytes, _ expected: [AnalyticsReference.ZoneHour], offset: Int64 = 0, _ what: String) {
@@ -102,13 +115,11 @@ struct AnalyticsServiceTests {
 
         let heatmap = try await httpBytes(base + "/heatmap.json?cell=40&from=2026-11-21T08:30:00Z")
         let cells = heatmap.json?["cells"] as? [[String: Any]] ?? []
-        var counts: [AnalyticsReference.Cell: Int] = [:]
-        for cell in cells {
-            let column = cell["column"] as? Int ?? 0, row = cell["row"] as? Int ?? 0
-            #expect(cell["x"] as? Int == column * 40 && cell["y"] as? Int == row * 40)
-            counts[.init(column: Int64(column), row: Int64(row))] = cell["count"] as? Int ?? -1
-        }
-        #expect(counts == reference.heatmap(cell: 40, from: AnalyticsStoreTests.start + 1_800_000_000), "\(heatmap.text.prefix(300))")
+        #expect(Self.cells(heatmap) == reference.heatmap(cell: 40, from: AnalyticsStoreTests.start + 1_800_000_000), "\(heatmap.text.prefix(300))")
+        // Times are read to the microsecond: one after 08:30:00 leaves that frame out, one after 09:30:00 keeps it.
+        let exactly = try await httpBytes(base + "/heatmap.json?cell=40&from=2026-11-21T08:30:00.000001Z&to=2026-11-21T09:30:00.000001Z")
+        #expect(Self.cells(exactly) == reference.heatmap(cell: 40, from: AnalyticsStoreTests.start + 1_800_000_001,
+                                                         to: AnalyticsStoreTests.start + 5_400_000_001), "\(exactly.text.prefix(300))")
         let heatmapCSV = try await httpBytes(base + "/heatmap.json?cell=40&format=csv&from=2026-11-21T08:30:00Z")
         #expect(heatmapCSV.text.split(separator: "\n").count == cells.count + 1)
 
@@ -193,6 +204,29 @@ struct AnalyticsServiceTests {
         }
         let wrongMethod = try await httpBytes(base + "/crowd", method: "POST")
         #expect(wrongMethod.status == 405 && wrongMethod.headers["allow"] == "GET", "\(wrongMethod.text)")
+    }
+}
+
+@Suite("Time parameters")
+struct TimeParameterTests {
+    @Test("from, to and start_time are read to the microsecond (a record's time as the API writes it reads back as itself), with Z or an offset, a fraction of 1 to 9 digits rounded to the microsecond; anything else is a 400 naming the field")
+    func microseconds() throws {
+        let eight: Int64 = 1_795_248_000_000_000  // 2026-11-21T08:00:00Z
+        let cases: [(String, Int64)] = [
+            ("2026-11-21T08:00:00Z", eight), ("2026-11-21T08:00:00.123456Z", eight + 123_456),
+            ("2026-11-21T08:00:00.999999Z", eight + 999_999), ("2026-11-21T08:00:00.000001Z", eight + 1),
+            ("2026-11-21T08:00:00.5Z", eight + 500_000), ("2026-11-21T08:00:00.0000005Z", eight + 1),
+            ("2026-11-21T08:00:00.9999996Z", eight + 1_000_000), ("2026-11-21T13:30:00.000250+05:30", eight + 250),
+            ("1969-12-31T23:59:59.5Z", -500_000),
+        ]
+        for (text, expected) in cases {
+            #expect(try TimeParameter.microseconds(text, field: "from") == expected, "\(text)")
+        }
+        for text in ["yesterday", "2026-11-21T08:00:00.Z", "2026-11-21T08:00:00.1234567890Z", "2026-11-21T08:00:00.12a4Z", "2026-11-21"] {
+            #expect(throws: TrackingError.self, "\(text)") { try TimeParameter.microseconds(text, field: "to") }
+        }
+        let error = try #require(throws: TrackingError.self) { try TimeParameter.microseconds("soon", field: "start_time") }
+        #expect(error.field == "start_time")
     }
 }
 

@@ -24,31 +24,15 @@ struct AnalyticsStoreTests {
         return (camera.id, AnalyticsReference(motText: text, fps: fps, start: start))
     }
 
-    /// A rectangle whose edges are positions of the data (quartiles), so some lie exactly on it.
+    /// The quartile rectangle and the pentagon of `AnalyticsReference` (PETS09 has positions below it).
     static func rectangle(_ reference: AnalyticsReference) -> (x1: Double, y1: Double, x2: Double, y2: Double) {
-        let xs = reference.rows.map(\.px).sorted(), ys = reference.rows.map(\.py).sorted()
-        return (xs[xs.count / 4], ys[ys.count / 4], xs[xs.count * 3 / 4], ys[ys.count * 3 / 4])
+        reference.quartileRectangle
     }
 
-    /// A pentagon: the rectangle's top edge and right side, then down to a data position below it
-    /// (a vertex some records stand on exactly), and back up to the bottom-left corner.
-    static func pentagon(_ reference: AnalyticsReference) -> [AnalyticsReference.Point] {
-        let r = rectangle(reference)
-        let third = (r.x2 - r.x1) / 3
-        let below = reference.rows.filter { $0.px > r.x1 + third && $0.px < r.x2 - third && $0.py > r.y2 }
-            .max { $0.py < $1.py }!
-        return [.init(x: r.x1, y: r.y1), .init(x: r.x2, y: r.y1), .init(x: r.x2, y: (r.y1 + r.y2) / 2),
-                .init(x: below.px, y: below.py), .init(x: r.x1, y: r.y2)]
-    }
+    static func pentagon(_ reference: AnalyticsReference) -> [AnalyticsReference.Point] { reference.pentagon! }
 
     static func onBoundary(_ reference: AnalyticsReference, _ polygon: [AnalyticsReference.Point]) -> Int {
-        reference.rows.filter { row in
-            polygon.indices.contains { i in
-                let a = polygon[i], b = polygon[(i + 1) % polygon.count]
-                return (b.x - a.x) * (row.py - a.y) == (b.y - a.y) * (row.px - a.x)
-                    && min(a.x, b.x) <= row.px && row.px <= max(a.x, b.x) && min(a.y, b.y) <= row.py && row.py <= max(a.y, b.y)
-            }
-        }.count
+        reference.onBoundary(polygon)
     }
 
     static func check(_ answer: [TrackAnalytics.ZoneHour], _ expected: [AnalyticsReference.ZoneHour], _ what: String) {

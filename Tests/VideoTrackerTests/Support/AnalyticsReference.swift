@@ -1,12 +1,16 @@
 import Foundation
 
-/// Issue 15's definitions computed the plain way over a parsed MOT file, sharing nothing with the
-/// store's SQL: what the analytics answers are checked against. Rows: MOT frame f (1-based) of a
-/// camera at `fps` is at start + (f - 1) / fps; a position is the bottom centre (x + w/2, y + h).
+/// Issue 15's definitions computed the plain way over a camera's records, sharing nothing with
+/// the store's SQL: what the analytics answers are checked against. Each row is one track's box in
+/// one frame, at that frame's time; a position is the bottom centre (x + w/2, y + h). The rows come
+/// from a MOT file (frame f of a camera at `fps` is at start + (f - 1) / fps) or from a live
+/// camera's exported records (`LiveAnalyticsTests`: frame round(time_s * fps), its own time).
 struct AnalyticsReference {
     struct Row {
         var frame: Int64
         var track: Int64
+        /// The frame's capture time, µs since 1970.
+        var time: Int64
         var x, y, w, h: Double
         var px: Double { x + w / 2 }
         var py: Double { y + h }
@@ -19,21 +23,34 @@ struct AnalyticsReference {
 
     let rows: [Row]
     let fps: Double
-    /// MOT frame 1's time, µs since 1970.
-    let start: Int64
+    /// Each frame's time: its records' (the earliest, should they disagree: `framesWithSeveralTimes`).
+    let frameTimes: [Int64: Int64]
 
-    /// `frame,id,x,y,w,h,conf,...` lines; rows of confidence 0 skipped.
-    init(motText: String, fps: Double, start: Int64) {
-        rows = motText.split(separator: "\n").compactMap { line in
-            let f = line.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! }
-            guard f.count >= 7, f[6] != 0 else { return nil }
-            return Row(frame: Int64(f[0]), track: Int64(f[1]), x: f[2], y: f[3], w: f[4], h: f[5])
-        }
+    init(rows: [Row], fps: Double) {
+        self.rows = rows
         self.fps = fps
-        self.start = start
+        frameTimes = Dictionary(rows.map { ($0.frame, $0.time) }, uniquingKeysWith: min)
     }
 
-    func time(_ frame: Int64) -> Int64 { start + Int64((Double(frame - 1) * 1e6 / fps).rounded()) }
+    /// `frame,id,x,y,w,h,conf,...` lines; rows of confidence 0 skipped. MOT frame 1 is at `start` (µs).
+    init(motText: String, fps: Double, start: Int64) {
+        let rows = motText.split(separator: "\n").compactMap { line -> Row? in
+            let f = line.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! }
+            guard f.count >= 7, f[6] != 0 else { return nil }
+            let frame = Int64(f[0])
+            return Row(frame: frame, track: Int64(f[1]), time: start + Int64((Double(frame - 1) * 1e6 / fps).rounded()),
+                       x: f[2], y: f[3], w: f[4], h: f[5])
+        }
+        self.init(rows: rows, fps: fps)
+    }
+
+    /// A frame's time (a frame with records).
+    func time(_ frame: Int64) -> Int64 { frameTimes[frame]! }
+
+    /// Frames whose records were not all at one time: none, where "a frame's time is its record's time".
+    var framesWithSeveralTimes: [Int64] {
+        Dictionary(grouping: rows, by: \.frame).filter { Set($0.value.map(\.time)).count > 1 }.keys.sorted()
+    }
 
     /// The start of the hour (µs) of `time`, for a zone `offsetSeconds` from UTC.
     static func hourStart(_ time: Int64, offsetSeconds: Int64) -> Int64 {
@@ -111,6 +128,36 @@ struct AnalyticsReference {
         [Point(x: x1, y: y1), Point(x: x2, y: y1), Point(x: x2, y: y2), Point(x: x1, y: y2)]
     }
 
+    /// A rectangle over the busy middle whose edges are positions of the data (the quartiles of x
+    /// and of y), so some positions lie exactly on it.
+    var quartileRectangle: (x1: Double, y1: Double, x2: Double, y2: Double) {
+        let xs = rows.map(\.px).sorted(), ys = rows.map(\.py).sorted()
+        return (xs[xs.count / 4], ys[ys.count / 4], xs[xs.count * 3 / 4], ys[ys.count * 3 / 4])
+    }
+
+    /// A pentagon: the quartile rectangle's top edge and right side, then down to a data position
+    /// below it (a vertex some records stand on exactly), and back up to the bottom-left corner;
+    /// nil when no position lies below the rectangle's middle third.
+    var pentagon: [Point]? {
+        let r = quartileRectangle
+        let third = (r.x2 - r.x1) / 3
+        guard let below = rows.filter({ $0.px > r.x1 + third && $0.px < r.x2 - third && $0.py > r.y2 }).max(by: { $0.py < $1.py })
+        else { return nil }
+        return [.init(x: r.x1, y: r.y1), .init(x: r.x2, y: r.y1), .init(x: r.x2, y: (r.y1 + r.y2) / 2),
+                .init(x: below.px, y: below.py), .init(x: r.x1, y: r.y2)]
+    }
+
+    /// Positions exactly on the polygon's edges (collinear and within the edge's box).
+    func onBoundary(_ polygon: [Point]) -> Int {
+        rows.filter { row in
+            polygon.indices.contains { i in
+                let a = polygon[i], b = polygon[(i + 1) % polygon.count]
+                return (b.x - a.x) * (row.py - a.y) == (b.y - a.y) * (row.px - a.x)
+                    && min(a.x, b.x) <= row.px && row.px <= max(a.x, b.x) && min(a.y, b.y) <= row.py && row.py <= max(a.y, b.y)
+            }
+        }.count
+    }
+
     // MARK: Crowd, stays, heatmap
 
     struct CrowdHour: Equatable {
@@ -151,7 +198,7 @@ struct AnalyticsReference {
 
     func heatmap(cell: Double, from: Int64? = nil, to: Int64? = nil) -> [Cell: Int] {
         var counts: [Cell: Int] = [:]
-        for row in rows where time(row.frame) >= (from ?? .min) && time(row.frame) < (to ?? .max) {
+        for row in rows where row.time >= (from ?? .min) && row.time < (to ?? .max) {
             counts[Cell(column: Int64((row.px / cell).rounded(.down)), row: Int64((row.py / cell).rounded(.down))), default: 0] += 1
         }
         return counts
