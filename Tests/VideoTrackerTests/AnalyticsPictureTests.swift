@@ -53,6 +53,47 @@ struct AnalyticsPictureTests {
         return (answer, decoded)
     }
 
+    @Test("PNGEncoder is lossless: a heatmap drawn over vtest.avi's frame 100 decodes (ffmpeg) to exactly the frame's pixels; the cells are the ramp's colours 60 % over the frame")
+    func pngOfFrame() async throws {
+        let (frame, png, before) = try await onThread { () -> (FrameBuffer, [UInt8], [UInt8]) in
+            let decoder = try VideoDecoder(source: try FileByteSource(path: TestData.vtest))
+            try decoder.seek(toFrame: 100)
+            let frame = decoder.makeBuffer()
+            decoder.convert(into: frame, number: 100)
+            var before: [UInt8] = []
+            frame.forEachRow { before += $0 }
+            HeatmapPicture(cellSide: 50, cells: [.init(column: 1, row: 1, count: 1), .init(column: 3, row: 2, count: 9)]).draw(on: frame)
+            return (frame, try PNGEncoder().encode(frame), before)
+        }
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        let decoded = try await Decoded(Data(png))
+        #expect(decoded.codec == "png" && decoded.width == 768 && decoded.height == 576)
+        var rgb: [UInt8] = []
+        frame.forEachRow { rgb += $0 }
+        for offset in stride(from: 0, to: rgb.count, by: 3) { rgb.swapAt(offset, offset + 2) }
+        #expect(rgb == decoded.rgb, "the PNG's pixels are the frame's")
+        // Count 9 of 9 is the ramp's red; 1 of 9 sits at ln 2 / ln 10 = 0.301 of blue, cyan,
+        // green, yellow, red: a fifth of the way from cyan to green.
+        let part = (log(2.0) / log(10.0)) * 4 - 1
+        for (x, y, color) in [(175, 125, [255.0, 0, 0]), (75, 75, [0, 255, 255 * (1 - part)])] {
+            let offset = (y * 768 + x) * 3
+            let beneath = [before[offset + 2], before[offset + 1], before[offset]].map(Double.init)
+            let expected = (0..<3).map { 0.6 * color[$0] + 0.4 * beneath[$0] }
+            let found = decoded.pixel(x, y)
+            #expect((0..<3).allSatisfy { abs(Double(found[$0]) - expected[$0]) <= 1.5 }, "at \(x),\(y): \(found), expected \(expected)")
+        }
+    }
+
+    @Test("the plain canvas's size: the records' extent rounded up, at most 3840 a side, 640x480 without records")
+    func plainCanvasSize() {
+        #expect(AnalyticsCanvas.size(recordsRight: 767.2, recordsBottom: 575.0) == (768, 575))
+        #expect(AnalyticsCanvas.size(recordsRight: 1e9, recordsBottom: 100.5) == (3840, 101))
+        #expect(AnalyticsCanvas.size(recordsRight: nil, recordsBottom: nil) == (640, 480))
+        #expect(AnalyticsCanvas.size(recordsRight: -5, recordsBottom: 10) == (640, 480))
+        let canvas = AnalyticsCanvas.plain(width: 5000, height: 3)
+        #expect(canvas.width == 3840 && canvas.height == 3)
+    }
+
     @Test("PETS09 imported (SQLite, then PostgreSQL): the pictures are the records' extent in size on the plain canvas; the hottest cell of heatmap.json red, the coolest blue, empty cells bare; the last track's segment in its palette colour; an empty window, or a camera without records, a bare canvas",
           .timeLimit(.minutes(10)), arguments: [StoreDatabase.Kind.sqlite, .postgresql])
     func importedPictures(kind: StoreDatabase.Kind) async throws {

@@ -7,9 +7,9 @@ public enum AnalyticsCanvas {
     public static let background = BoxColor(red: 32, green: 32, blue: 32)
     /// The canvas when nothing tells the camera's size.
     public static let defaultSize = (width: 640, height: 480)
-    /// A canvas side is at most this: imported records may lie anywhere, the picture should not
-    /// follow them into gigabytes (8K UHD's width).
-    public static let maxSide = 7680
+    /// A plain canvas's side is at most this (4K UHD's width; 44 MB at most): imported records may
+    /// lie anywhere, and the picture should not follow them into gigabytes.
+    public static let maxSide = 3840
 
     /// The plain canvas's size when no frame is at hand: the extent of the camera's records (the
     /// furthest right and bottom edges of their boxes, rounded up: the pictures they came from
