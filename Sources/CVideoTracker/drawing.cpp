@@ -1,4 +1,4 @@
-// A labelled box drawn into a frame with OpenCV's imgproc. Colours, sizes, the text and where
+// Labelled boxes, lines and discs drawn into a frame with OpenCV's imgproc. Colours, sizes, the text and where
 // the label goes are decided in Swift (Annotator); this only puts the pixels down.
 #include "CVideoTracker.h"
 
@@ -83,5 +83,14 @@ extern "C" cvt_status cvt_draw_polyline(cvt_canvas canvas, const double *points,
         for (int32_t i = 0; i < count; i++) line.emplace_back(cvRound(points[2 * i]), cvRound(points[2 * i + 1]));
         cv::polylines(frame, std::vector<std::vector<cv::Point>>{line}, false, cv::Scalar(color[0], color[1], color[2]),
                       thickness, cv::LINE_AA);
+    });
+}
+
+extern "C" cvt_status cvt_draw_disc(cvt_canvas canvas, double x, double y, int32_t radius, const uint8_t color[3],
+                                    char *error, size_t error_size) {
+    return catching(error, error_size, [&]() {
+        cv::Mat frame = borrow_canvas(canvas);
+        cv::circle(frame, cv::Point(cvRound(x), cvRound(y)), radius, cv::Scalar(color[0], color[1], color[2]), cv::FILLED,
+                   cv::LINE_AA);
     });
 }

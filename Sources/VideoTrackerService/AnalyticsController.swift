@@ -1,13 +1,17 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOPosix
 import VideoTracker
 import VideoTrackerStore
 
 /// A camera's movement analytics (issue 15), each answer computed by the database:
 /// `GET /cameras/{id}/zone` (visits of a zone per hour), `/crowd` (tracks at once per hour),
 /// `/stays/top` (the longest stays), `/heatmap.json` (positions on a grid) and
-/// `/trajectories.json` (each track's positions, streamed). All take `from` and `to`; the tables
-/// come as CSV too (`format=csv`). A camera without records answers empty tables.
+/// `/trajectories.json` (each track's positions, streamed), and the last two as pictures,
+/// `/heatmap.png` and `/trajectories.png`, drawn over the camera's still (`LiveView`) when it runs
+/// here, else over a plain canvas (`AnalyticsCanvas`). All take `from` and `to`; the tables
+/// come as CSV too (`format=csv`). A camera without records answers empty tables and bare pictures.
 struct AnalyticsController: Sendable {
     let cameras: CameraController
     let analytics: TrackAnalytics
@@ -19,6 +23,8 @@ struct AnalyticsController: Sendable {
         router.get("/cameras/:id/stays/top") { request, context in try await topStays(request, context: context) }
         router.get("/cameras/:id/heatmap.json") { request, context in try await heatmap(request, context: context) }
         router.get("/cameras/:id/trajectories.json") { request, context in try await trajectories(request, context: context) }
+        router.get("/cameras/:id/heatmap.png") { request, context in try await heatmapPicture(request, context: context) }
+        router.get("/cameras/:id/trajectories.png") { request, context in try await trajectoriesPicture(request, context: context) }
     }
 
     /// The camera's frame rate, which frames count in (an import-only camera has its first
@@ -92,7 +98,7 @@ struct AnalyticsController: Sendable {
         let query = request.uri.queryParameters
         let format = try AnalyticsQuery.format(query)
         let scope = try AnalyticsQuery.scope(camera: camera.id, query)
-        let cell = try AnalyticsQuery.integer(query, "cell", in: 1...AnalyticsQuery.maxCell, meaning: "the grid's cell side in pixels") ?? 32
+        let cell = try AnalyticsQuery.cell(query)
         let cells = try await analytics.heatmap(scope, cell: Double(cell)).map {
             HeatmapCellView(column: $0.column, row: $0.row, x: $0.column * Int64(cell), y: $0.row * Int64(cell), count: $0.count)
         }
@@ -140,6 +146,68 @@ struct AnalyticsController: Sendable {
         }
         let contentType = format == "csv" ? "text/csv; charset=utf-8" : "application/json"
         return Response(status: .ok, headers: [.contentType: contentType], body: body)
+    }
+
+    // MARK: - Pictures
+
+    /// `heatmap.json`'s cells drawn over the canvas (`HeatmapPicture`).
+    private func heatmapPicture(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let camera = try await cameras.camera(context)
+        let query = request.uri.queryParameters
+        let scope = try AnalyticsQuery.scope(camera: camera.id, query)
+        let cell = try AnalyticsQuery.cell(query)
+        let cells = try await analytics.heatmap(scope, cell: Double(cell)).map {
+            HeatmapPicture.Cell(column: $0.column, row: $0.row, count: $0.count)
+        }
+        let (canvas, frameTime) = try await canvas(camera)
+        let png = try await NIOThreadPool.singleton.runIfActive {
+            HeatmapPicture(cellSide: cell, cells: cells).draw(on: canvas)
+            return try PNGEncoder().encode(canvas)
+        }
+        return Self.picture(png, frameTime: frameTime)
+    }
+
+    /// `trajectories.json`'s tracks drawn over the canvas (`TrajectoriesPicture`), a page at a time.
+    private func trajectoriesPicture(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let camera = try await cameras.camera(context)
+        let pages = analytics.trajectories(try AnalyticsQuery.scope(camera: camera.id, request.uri.queryParameters))
+        let (canvas, frameTime) = try await canvas(camera)
+        let picture = TrajectoriesPicture(canvas: canvas)
+        for try await page in pages {
+            try await NIOThreadPool.singleton.runIfActive {
+                var start = page.startIndex
+                while start < page.endIndex {
+                    let trackID = page[start].trackID
+                    let end = page[start...].firstIndex { $0.trackID != trackID } ?? page.endIndex
+                    try picture.add(trackID: trackID, points: page[start..<end].map { (x: $0.x, y: $0.y) })
+                    start = end
+                }
+            }
+        }
+        let png = try await NIOThreadPool.singleton.runIfActive {
+            try picture.finish()
+            return try PNGEncoder().encode(canvas)
+        }
+        return Self.picture(png, frameTime: frameTime)
+    }
+
+    /// What a picture is drawn on: the camera's still when it runs on this replica and has processed
+    /// a frame (with that frame's time), else a plain canvas as large as its records reach.
+    private func canvas(_ camera: CameraRecord) async throws -> (FrameBuffer, Int64?) {
+        if let still = cameras.supervisor.liveView.still(camera: camera.id),
+           let frame = try? await NIOThreadPool.singleton.runIfActive({ try AnalyticsCanvas.decoding(still.jpeg) }) {
+            return (frame, still.timeMicroseconds)
+        }
+        let extent = try await analytics.extent(camera: camera.id)
+        let size = AnalyticsCanvas.size(recordsRight: extent?.right, recordsBottom: extent?.bottom)
+        return (try await NIOThreadPool.singleton.runIfActive { AnalyticsCanvas.plain(width: size.width, height: size.height) }, nil)
+    }
+
+    /// A PNG answer; `X-Frame-Time`: the time of the camera frame beneath, when there is one.
+    private static func picture(_ png: [UInt8], frameTime: Int64?) -> Response {
+        var headers: HTTPFields = [.contentType: "image/png", .cacheControl: "no-store"]
+        if let frameTime { headers[HTTPField.Name("X-Frame-Time")!] = CSVRecords.time(frameTime) }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: png)))
     }
 }
 

@@ -34,6 +34,11 @@ enum AnalyticsQuery {
         return ClockHours(timeZone: zone)
     }
 
+    /// The heatmap's `cell`: its side in pixels, 32 when not given.
+    static func cell(_ query: Parameters) throws -> Int {
+        try integer(query, "cell", in: 1...maxCell, meaning: "the grid's cell side in pixels") ?? 32
+    }
+
     /// A whole number in `range`, or `fallback` when not given.
     static func integer(_ query: Parameters, _ name: String, in range: ClosedRange<Int>, meaning: String) throws -> Int? {
         guard let text = query.get(name) else { return nil }

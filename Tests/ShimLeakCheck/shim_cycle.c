@@ -71,6 +71,7 @@ int main(void) {
         cvt_rect inside = {20, 40, 60, 120}, over_edge = {WIDTH - 30, HEIGHT - 30, 80, 80};
         if (cvt_draw_labelled_box(canvas, inside, violet, 2, NULL, error, sizeof error) != CVT_OK) failures++;
         if (cvt_draw_labelled_box(canvas, over_edge, violet, 2, &label, error, sizeof error) != CVT_OK) failures++;
+        if (cvt_draw_disc(canvas, WIDTH - 2, 5, 6, violet, error, sizeof error) != CVT_OK) failures++;
         drawn++;
     }
     const uint8_t *edge = pixels + 80 * STRIDE + 20 * 3;
@@ -80,6 +81,9 @@ int main(void) {
     }
     status = cvt_draw_labelled_box(canvas, outside, violet, 40000, NULL, error, sizeof error);
     printf("bad thickness: status %d (%s)\n", status, status == CVT_FAILED ? error : "no exception");
+    if (status != CVT_FAILED) failures++;
+    status = cvt_draw_disc(canvas, 10, 10, -1, violet, error, sizeof error);
+    printf("bad radius: status %d (%s)\n", status, status == CVT_FAILED ? error : "no exception");
     if (status != CVT_FAILED) failures++;
     printf("drawing cycles: %d\n", drawn);
     free(pixels);

@@ -159,7 +159,7 @@ struct AnalyticsServiceTests {
     }
 
 
-    @Test("bad analytics input: 400 naming the parameter (zone, rectangle corners, gap, tz, to before from, limit, cell, format, zone name and points), 404 for an unknown camera or zone, 405 with Allow")
+    @Test("bad analytics input: 400 naming the parameter (zone, rectangle corners, gap, tz, to before from, limit, cell, format, zone name and points; the pictures too), 404 for an unknown camera or zone, 405 with Allow")
     func badInput() async throws {
         let folder = temporaryFolder("analytics-bad")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -185,6 +185,11 @@ struct AnalyticsServiceTests {
             ("/stays/top?limit=ten", "limit"),
             ("/heatmap.json?cell=0", "cell"),
             ("/trajectories.json?from=2026-11-21T09:00:00Z&to=2026-11-21T08:00:00Z", "to"),
+            ("/heatmap.png?cell=0", "cell"),
+            ("/heatmap.png?cell=4097", "cell"),
+            ("/heatmap.png?from=yesterday", "from"),
+            ("/trajectories.png?from=2026-11-21T09:00:00Z&to=2026-11-21T08:00:00Z", "to"),
+            ("/trajectories.png?to=later", "to"),
         ]
         for (path, field) in cases {
             let answer = try await httpBytes(base + path)
@@ -198,7 +203,8 @@ struct AnalyticsServiceTests {
         #expect(badName.status == 400 && badName.errorField == "name", "\(badName.text)")
         let unknownZone = try await httpBytes(base + "/zone?zone=door")
         #expect(unknownZone.status == 404 && unknownZone.errorCode == "zone_not_found", "\(unknownZone.text)")
-        for path in ["/zone?x1=0&y1=0&x2=5&y2=5", "/zones", "/crowd", "/stays/top", "/heatmap.json", "/trajectories.json"] {
+        for path in ["/zone?x1=0&y1=0&x2=5&y2=5", "/zones", "/crowd", "/stays/top", "/heatmap.json", "/trajectories.json",
+                     "/heatmap.png", "/trajectories.png"] {
             let missing = try await httpBytes(service.baseURL + "/cameras/nope" + path)
             #expect(missing.status == 404 && missing.errorCode == "camera_not_found", "\(path): \(missing.text)")
         }

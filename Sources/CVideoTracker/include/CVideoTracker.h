@@ -3,7 +3,7 @@
 // Small groups, each a thin call into a C or C++ library that Swift cannot call directly:
 //   cvt_tracker_*  OpenCV's single-object trackers (C++; every function catches every exception),
 //   cvt_crop_*     crops of a frame for neural trackers (OpenCV's resize, so they match cv2's),
-//   cvt_draw_*     a labelled box drawn into a frame (OpenCV's imgproc; where and what is Swift's),
+//   cvt_draw_*     boxes, labels, lines and discs drawn into a frame (OpenCV's imgproc; where and what is Swift's),
 //   cvt_letterbox  the detector's input (the same resize, as YOLOX's preprocessing does it),
 //   cvt_curl_*     libcurl's variadic curl_easy_setopt/getinfo, as typed functions,
 //   cvt_av_*       libav's function-like macros (error codes, "no timestamp"),
@@ -136,6 +136,11 @@ cvt_status cvt_draw_labelled_box(cvt_canvas canvas, cvt_rect box, const uint8_t 
 /// `canvas` in `color`, anti-aliased: a track's trail. Fewer than two points draw nothing.
 cvt_status cvt_draw_polyline(cvt_canvas canvas, const double *points, int32_t count, const uint8_t color[3],
                              int32_t thickness, char *error, size_t error_size);
+
+/// Fills the disc of `radius` pixels around (`x`, `y`) in `canvas` with `color`, anti-aliased:
+/// where a track ends in the trajectories picture.
+cvt_status cvt_draw_disc(cvt_canvas canvas, double x, double y, int32_t radius, const uint8_t color[3],
+                         char *error, size_t error_size);
 
 // MARK: - The detector's input
 

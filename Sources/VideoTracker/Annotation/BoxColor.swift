@@ -34,6 +34,13 @@ public struct BoxColor: Sendable, Equatable, CustomStringConvertible {
         return palette[((classID % count) + count) % count]
     }
 
+    /// The palette's colour for a track id, repeating: neighbouring ids, tracks often seen
+    /// together, get the palette's neighbouring, distinct colours.
+    public static func forTrack(_ trackID: Int64) -> BoxColor {
+        let count = Int64(palette.count)
+        return palette[Int(((trackID % count) + count) % count)]
+    }
+
     /// WCAG 2's relative luminance, 0 (black) ... 1 (white).
     public var relativeLuminance: Double {
         func linear(_ channel: UInt8) -> Double {
