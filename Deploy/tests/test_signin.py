@@ -2,8 +2,8 @@
 against the real `video-tracker serve --token-file`. The dashboard answers with the sign-in page
 (401); a wrong token shows it again with a message; the right one stores the cookie (SameSite=
 Strict, path /, 30 days) and the dashboard loads with its camera and the camera's answers, fetched
-by the page's own scripts with the cookie; the jobs page shows its form; signing out clears the
-cookie. Screenshots are kept in test-output/ (git-ignored) to be looked at."""
+by the page's own scripts with the cookie; the jobs page shows its form; a link from another site
+gets through without the token typed again; signing out clears the cookie. Screenshots are kept in test-output/ (git-ignored) to be looked at."""
 from __future__ import annotations
 
 import json
@@ -122,6 +122,19 @@ def test_sign_in_then_the_dashboard_and_the_jobs_page_load(start_service, browse
     # Its script's GET /jobs went through with the cookie: the (empty) list, not an error.
     settle(browser, "document.getElementById('job-list').textContent.trim() === 'none yet'")
     browser.screenshot(OUTPUT / "signin-4-jobs-page.png")
+
+    # A link from another site (a data: page, an opaque origin) to the dashboard: the browser leaves the
+    # SameSite=Strict cookie behind, so the service answers with the sign-in page, which loads the
+    # page again by itself, this time same-site and with the cookie: no token typed.
+    browser.navigate("data:text/html," + urllib.parse.quote(f'<a id="go" href="{base}/dashboard">the dashboard</a>'))
+    browser.send("Network.enable")
+    browser.events.clear()
+    browser.click("#go")
+    assert settle(browser, "document.querySelectorAll('#camera-list button').length") == 1
+    browser.send("Network.disable")
+    documents = [(event["params"]["response"]["url"], event["params"]["response"]["status"]) for event in browser.events
+                 if event["method"] == "Network.responseReceived" and event["params"]["type"] == "Document"]
+    assert documents == [(base + "/dashboard", 401), (base + "/dashboard", 200)]
 
     # Signing out: the cookie is gone and the page asks again.
     browser.click("#sign-out")

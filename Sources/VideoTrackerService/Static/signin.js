@@ -21,7 +21,18 @@ function hasCookie() {
 // counts as same-site even when the sign-in page was reached from a link on another site.
 function loadAgain() { location.replace(location.href); }
 
+// A signed-in browser that follows a link from another site arrives without its SameSite=Strict
+// cookie and is shown the sign-in page: this page then loads itself once more, a same-site
+// navigation that carries the cookie. The note in sessionStorage keeps that to once per page.
+const retryKey = "video_tracker_signin_retry";
+const retried = sessionStorage.getItem(retryKey) === location.href;
+sessionStorage.removeItem(retryKey);
+
 const form = document.getElementById("signin-form");
+if (form && hasCookie() && document.getElementById("refused").hidden && !retried) {
+  sessionStorage.setItem(retryKey, location.href);
+  loadAgain();
+}
 if (form) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
