@@ -3,7 +3,8 @@ against the real `video-tracker serve --token-file`. The dashboard answers with 
 (401); a wrong token shows it again with a message; the right one stores the cookie (SameSite=
 Strict, path /, 30 days) and the dashboard loads with its camera and the camera's answers, fetched
 by the page's own scripts with the cookie; the jobs page shows its form; a link from another site
-gets through without the token typed again; signing out clears the cookie. Screenshots are kept in test-output/ (git-ignored) to be looked at."""
+gets through without the token typed again; signing out clears the cookie. Screenshots are kept
+in test-output/ (git-ignored) to be looked at."""
 from __future__ import annotations
 
 import json
