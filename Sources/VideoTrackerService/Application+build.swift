@@ -29,7 +29,8 @@ public func buildApplication(
     router.add(middleware: RequestCountMiddleware(metrics: metrics, routes: routes))
     router.add(middleware: MethodCheckMiddleware(routes: routes))
     if let token = configuration.token {
-        router.add(middleware: BearerTokenMiddleware(token: token, openPaths: ["/healthz"]))
+        router.add(middleware: BearerTokenMiddleware(token: token, openPaths: Set(["/healthz"]).union(SignInPage.staticPaths),
+                                                     signIn: try SignInPage.load()))
     }
     router.get("/healthz") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"],
