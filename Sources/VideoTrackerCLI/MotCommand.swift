@@ -55,6 +55,8 @@ struct TrackingFlags: ParsableArguments {
     var newTrackScore = ByteTrackOptions().newTrackScore
     @Option(help: "Largest matching cost, 1 - IoU x score (ByteTrack's match_thresh).")
     var matchThreshold = ByteTrackOptions().matchLimit
+    @Option(help: "Largest second-round cost, 1 - IoU, for a low-score detection to keep a track alive.")
+    var secondMatchThreshold = ByteTrackOptions().secondMatchLimit
     @Option(help: "Seconds a track that lost its person is kept for a later match.")
     var lostSeconds = ByteTrackOptions().lostSeconds
     @Option(help: "The box a track reports: the detection matched on the frame, or the Kalman filter's estimate (detection, kalman).")
@@ -66,6 +68,7 @@ struct TrackingFlags: ParsableArguments {
         options.lowScore = lowScore
         options.newTrackScore = newTrackScore
         options.matchLimit = matchThreshold
+        options.secondMatchLimit = secondMatchThreshold
         options.lostSeconds = lostSeconds
         guard let reportedBox = ByteTrackOptions.ReportedBox(rawValue: trackBox) else {
             throw TrackingError(.badRequest, code: "invalid_field", "track_box must be detection or kalman; got \(trackBox)",

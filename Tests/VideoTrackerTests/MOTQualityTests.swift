@@ -80,10 +80,11 @@ struct MOTQualityTests {
         }
     }
 
-    @Test("mot: an unknown --track-box is a 400 naming track_box, before the video is read")
-    func badTrackBox() async throws {
-        let run = try await runTracker(["mot", "--url", TestData.tud, "--models", TestData.models, "--track-box", "mean"])
+    @Test("mot: an unknown --track-box, or a --second-match-threshold above 1, is a 400 naming the field, before the video is read",
+          arguments: [("--track-box", "mean", "track_box"), ("--second-match-threshold", "1.5", "second_match_threshold")])
+    func badTrackerOption(flag: String, value: String, field: String) async throws {
+        let run = try await runTracker(["mot", "--url", TestData.tud, "--models", TestData.models, flag, value])
         #expect(run.status == 2, "\(run.errorOutput)")
-        #expect(run.errorOutput.contains("\"field\":\"track_box\""), "\(run.errorOutput)")
+        #expect(run.errorOutput.contains("\"field\":\"\(field)\""), "\(run.errorOutput)")
     }
 }
