@@ -1,6 +1,5 @@
 import Hummingbird
 import VideoTracker
-import VideoTrackerStore
 
 /// `TrackingError` as an HTTP response: `{"error": {"code", "message", "field"}}` with the
 /// status its kind calls for. Every failure the service answers with goes through here.
@@ -67,8 +66,6 @@ struct ErrorResponse: HTTPResponseError {
             if http.status.code == 404 { converted.message = "no such route" }
             if http.status.code == 405 { converted.message = "method not allowed on this route" }
             self.error = converted
-        } else if let store = error as? StoreError, store.isUnavailable {
-            self.error = TrackingError(.overloaded, code: "database_unavailable", "the database is not answering: \(store.description)")
         } else {
             self.error = TrackingError(.internalFailure, code: "internal_error", "\(error)")
         }

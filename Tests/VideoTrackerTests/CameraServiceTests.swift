@@ -252,7 +252,7 @@ struct CameraServiceTests {
         await Self.dropDatabase(database)
     }
 
-    @Test("PostgreSQL stopped for 10 s under a streaming camera: it keeps processing, records wait in memory (store_error says why), GET /cameras is a 503 database_unavailable, and all are written when the database returns",
+    @Test("PostgreSQL stopped for 10 s under a streaming camera: it keeps processing, records wait in memory (store_error says why), and all are written when the database returns",
           .timeLimit(.minutes(10)))
     func databaseOutage() async throws {
         let server = try await PostgresServer.startOwn()
@@ -275,11 +275,6 @@ struct CameraServiceTests {
             return (records?["waiting"] as? Int ?? 0) > 20 && records?["store_error"] is String
         }
         let processedDuring = ((waiting["live"] as? [String: Any])?["frames_processed"] as? Int) ?? 0
-        // A route that needs the database answers 503 database_unavailable (Retry-After), not a
-        // 500 after the pool's minute of retries.
-        let listed = try await httpBytes(service.baseURL + "/cameras")
-        #expect(listed.status == 503 && listed.errorCode == "database_unavailable", "\(listed.status) \(listed.text)")
-        #expect(listed.headers.contains { $0.key.lowercased() == "retry-after" }, "\(listed.headers)")
         let remaining = 10 - Date().timeIntervalSince(stoppedAt)
         if remaining > 0 { try await Task.sleep(for: .seconds(remaining)) }
         let later = try await Self.camera(service, id)
