@@ -12,6 +12,10 @@ import SQLiteNIO
 /// each other (busy_timeout) instead of failing on a lock upgrade. Its own thread keeps a
 /// transaction going while the shared pool's threads wait for its lock.
 final class SQLiteTransactions: Sendable {
+    /// How long a statement waits for another connection's write lock before "database is
+    /// locked". 30 s, not 5: on a busy machine four cameras' and the jobs' transactions queued
+    /// behind one another waited over 5 s, and failing a write loses more than waiting for it.
+    static let busyTimeoutMilliseconds = 30_000
     private let connection: SQLiteConnection
     private let threadPool: NIOThreadPool
     private let gate = AsyncGate()
@@ -29,7 +33,7 @@ final class SQLiteTransactions: Sendable {
                                                              on: MultiThreadedEventLoopGroup.singleton.any()).get()
             let sql = connection.sql(queryLogLevel: .trace)
             try await sql.raw("PRAGMA synchronous = FULL").run()
-            try await sql.raw("PRAGMA busy_timeout = 5000").run()
+            try await sql.raw("PRAGMA busy_timeout = \(raw: String(busyTimeoutMilliseconds))").run()
             return SQLiteTransactions(connection: connection, threadPool: threadPool)
         } catch {
             try? await threadPool.shutdownGracefully()

@@ -64,7 +64,7 @@ public final class StoreDatabase: Sendable {
                 throw StoreError("the database \(path) could not be put in WAL mode (it stays \(mode ?? "unknown"))")
             }
             try await sql.raw("PRAGMA synchronous = FULL").run()
-            try await sql.raw("PRAGMA busy_timeout = 5000").run()
+            try await sql.raw("PRAGMA busy_timeout = \(raw: String(SQLiteTransactions.busyTimeoutMilliseconds))").run()
             try await Migrations.apply(to: sql, kind: .sqlite, logger: logger, through: version)
             let transactions = try await SQLiteTransactions.open(path: path, logger: logger)
             return StoreDatabase(kind: .sqlite, sql: sql, transaction: transactions.run, close: {
