@@ -21,8 +21,6 @@ struct TrackDetectionsCommand: ParsableCommand {
     @Option(help: "Track the whole log this many times with a fresh tracker (for timing).") var repeats = 1
     @OptionGroup var tracking: TrackingFlags
     // ByteTrack's other options, for the sweep only (the `mot` command keeps their defaults).
-    @Option(help: "Largest cost (1 - IoU) of a second-round match with a low-score detection.")
-    var secondMatchThreshold = ByteTrackOptions().secondMatchLimit
     @Option(help: "Largest cost of matching a track seen once to a detection.")
     var unconfirmedMatchThreshold = ByteTrackOptions().unconfirmedMatchLimit
     @Option(help: "Fold the detection score into the first round's IoU cost (true, false).")
@@ -38,7 +36,6 @@ struct TrackDetectionsCommand: ParsableCommand {
             }
             let input = try DetectionLog(json: data)
             var options = try tracking.options()
-            options.secondMatchLimit = secondMatchThreshold
             options.unconfirmedMatchLimit = unconfirmedMatchThreshold
             options.fuseScore = fuseScore
             try options.validate()
